@@ -1,0 +1,390 @@
+"""The interview engine: an event and the interview in, the updated interview and the
+replies out. No I/O: the console, the Telegram bot and the tests all drive it the same way.
+
+`handle` updates the interview it is given (and returns it), so a caller that wants to keep
+the old state keeps a copy (`Interview.from_json(old.to_json())`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flows import answers
+from flows.answers import Invalid
+from flows.i18n import Text, t
+from flows.interview import Event, Interview, Position, positions
+from flows.machine import move
+from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
+from flows.questions import (
+    FINISH,
+    REVIEW,
+    Reply,
+    current_items,
+    default_stage_keys,
+    emotion_label,
+    question,
+)
+from flows.spec import LANGUAGES, LIST_LANES, MapType, pick_language
+from flows.steps import STEP, Kind, Step
+
+COMMANDS = ("back", "skip", "done", "cancel", "edit", "language")
+# Moving the interview on is the facilitator's in a group; anyone may add answers.
+FACILITATOR_COMMANDS = frozenset({"back", "skip", "done", "cancel", "edit"})
+
+
+@dataclass
+class Outcome:
+    interview: Interview
+    replies: list[Reply] = field(default_factory=list)
+    changed: bool = True  # something was recorded or the interview moved
+
+    @property
+    def finished(self) -> bool:
+        return self.interview.state == "done"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.interview.state == "cancelled"
+
+
+def say(key: str, **params: object) -> Reply:
+    return Reply(Text(key, params))
+
+
+def start(
+    author: Author, lang: str | None = None, *, group: bool = False, at: datetime | None = None
+) -> Outcome:
+    """A new interview, with its welcome and first question."""
+    journey_map = JourneyMap(language=pick_language(lang), created_by=author)
+    if at is not None:
+        journey_map.created_at = at
+    interview = Interview(map=journey_map, group=group, facilitator=author)
+    intro = "welcome.group" if group else "welcome"
+    return Outcome(interview, [say(intro, name=author.name), question(interview)])
+
+
+def handle(interview: Interview, event: Event) -> Outcome:
+    interview.events += 1
+    if interview.finished:
+        return Outcome(interview, [say("error.interview_over")], changed=False)
+    try:
+        if event.kind == "command":
+            return _command(interview, event)
+        if event.kind == "unsupported":
+            return Outcome(interview, [say("error.text_only"), question(interview)], False)
+        if event.target is not None and event.target != interview.position:
+            return _late_answer(interview, event)
+        return _answer(interview, event)
+    except Invalid as problem:
+        reply = Reply(Text(problem.key, problem.params))
+        return Outcome(interview, [reply, question(interview)], changed=False)
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+def _answer(iv: Interview, ev: Event) -> Outcome:
+    step = STEP[iv.state]
+    if step.kind == Kind.REVIEW:
+        return _review_choice(iv, ev)
+    if step.kind == Kind.CHOICE:
+        iv.map.map_type = MapType(_match_choice(iv, ev))
+        return _advance(iv)
+    if step.kind == Kind.EMOTION:
+        return _rate(iv, ev, iv.position)
+    if ev.kind == "choice" and not (step.state == "stages" and ev.value == "default"):
+        raise Invalid("error.unknown_choice")
+    if step.kind == Kind.TEXT:
+        _set_text(iv, step, answers.check_length(answers.single_line(ev.value), step.max_chars), ev)
+        return _advance(iv)
+    if step.state == "stages" and _is_default_stages(iv, ev):
+        names = [t(iv.lang, key) for key in default_stage_keys(iv.map.map_type)]
+        iv.map.stages = [Stage(name=name, author=ev.author) for name in names]
+        return _advance(iv)
+    return _add_items(iv, ev, iv.position)
+
+
+def _match_choice(iv: Interview, ev: Event) -> str:
+    """A pressed choice, or typed text naming one (its value or label, any language)."""
+    reply = question(iv)
+    wanted = ev.value.strip().casefold()
+    for choice in reply.choices:
+        labels = {t(lang, choice.label.key, **choice.label.params).casefold() for lang in LANGUAGES}
+        if wanted == choice.value.casefold() or (ev.kind == "text" and wanted in labels):
+            return choice.value
+    raise Invalid("error.unknown_choice")
+
+
+def _is_default_stages(iv: Interview, ev: Event) -> bool:
+    if iv.map.stages or iv.revisit:
+        return ev.kind == "choice" and ev.value == "default" and not iv.map.stages
+    try:
+        return _match_choice(iv, ev) == "default"
+    except Invalid:
+        return False
+
+
+def _set_text(iv: Interview, step: Step, text: str, ev: Event) -> None:
+    if step.state in ("title", "goal"):
+        setattr(iv.map, step.state, text)
+    else:  # the owner of a stage
+        iv.map.stages[iv.stage or 0].owner = Item(text=text, author=ev.author, at=ev.at)
+
+
+def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
+    if ev.kind == "choice":
+        try:
+            score, word = answers.parse_emotion(ev.value)
+        except Invalid:
+            raise Invalid("error.unknown_choice") from None
+    else:
+        score, word = answers.parse_emotion(ev.value)
+    word = answers.check_length(word, STEP["emotion"].max_chars) if word else ""
+    persona = iv.map.personas[position.persona or 0].name
+    stage = iv.map.stages[position.stage or 0]
+    stage.rate(Rating(persona=persona, score=score, word=word, author=ev.author, at=ev.at))
+    if position != iv.position or (iv.group and not _is_facilitator(iv, ev)):
+        note = say(
+            "ack.rating",
+            name=ev.author.name,
+            persona=persona,
+            stage=stage.name,
+            score=emotion_label(score),
+        )
+        return Outcome(iv, [note])
+    return _advance(iv)
+
+
+def _add_items(iv: Interview, ev: Event, position: Position) -> Outcome:
+    step = position.step
+    lines = answers.split_lines(ev.value)
+    if not lines:
+        raise Invalid("error.empty")
+    for number, line in enumerate(lines, 1):
+        if len(line) > step.max_chars:
+            raise Invalid(
+                "error.too_long_line", line=number, limit=step.max_chars, length=len(line)
+            )
+    replacing = iv.revisit and position == iv.position
+    existing = 0 if replacing else len(_list_of(iv, position))
+    if existing + len(lines) > step.max_items:
+        raise Invalid("error.too_many", limit=step.max_items, room=step.max_items - existing)
+    if step.state == "personas":
+        new = _personas(iv, lines, ev, replacing)
+    elif step.state == "stages":
+        new = _stages(iv, lines, ev, replacing)
+    else:
+        new = [Item(text=line, author=ev.author, at=ev.at) for line in lines]
+    if replacing:
+        _list_of(iv, position).clear()
+        iv.revisit = False
+    target = _list_of(iv, position)
+    target.extend(new)
+    if position != iv.position:
+        return Outcome(iv, [say("ack.late_added", count=len(new), lane=_where(iv, position))])
+    if len(target) >= step.max_items:
+        return Outcome(iv, [say("ack.list_full", limit=step.max_items), *_advance(iv).replies])
+    return Outcome(iv, [_list_ack(iv, len(new), len(target))])
+
+
+def _personas(iv: Interview, lines: list[str], ev: Event, replacing: bool) -> list[Persona]:
+    taken = set() if replacing else {n.casefold() for n in iv.map.persona_names()}
+    out = []
+    for line in lines:
+        name, description = answers.parse_persona(line)
+        if name.casefold() in taken:
+            raise Invalid("error.duplicate", name=name)
+        taken.add(name.casefold())
+        out.append(Persona(name=name, description=description, author=ev.author, at=ev.at))
+    return out
+
+
+def _stages(iv: Interview, lines: list[str], ev: Event, replacing: bool) -> list[Stage]:
+    """New stages; when the list is being replaced, a stage that keeps its name keeps its
+    answers."""
+    kept = {s.name.casefold(): s for s in iv.map.stages} if replacing else {}
+    taken = set() if replacing else {s.name.casefold() for s in iv.map.stages}
+    out = []
+    for line in lines:
+        if line.casefold() in taken:
+            raise Invalid("error.duplicate", name=line)
+        taken.add(line.casefold())
+        out.append(kept.get(line.casefold()) or Stage(name=line, author=ev.author))
+    return out
+
+
+def _list_of(iv: Interview, position: Position) -> list:
+    state, jm = position.state, iv.map
+    if state == "personas":
+        return jm.personas
+    if state == "stages":
+        return jm.stages
+    if state in ("needs_have", "needs_need"):
+        return jm.needs.have if state == "needs_have" else jm.needs.need
+    lane = position.step.lane
+    assert lane in LIST_LANES, state
+    return jm.stages[position.stage or 0].items(lane)
+
+
+def _where(iv: Interview, position: Position) -> Text:
+    lane = position.step.lane
+    if lane is None or position.stage is None:
+        return Text.of(f"section.{position.state}")
+    return Text.of(
+        "lane_at_stage", lane=Text.of(f"lane.{lane}"), stage=iv.map.stages[position.stage].name
+    )
+
+
+def _list_ack(iv: Interview, added: int, total: int) -> Reply:
+    reply = question(iv)
+    return Reply(
+        Text.of("ack.list", added=added, total=total, limit=iv.position.step.max_items),
+        position=reply.position,
+        commands=reply.commands,
+    )
+
+
+def _late_answer(iv: Interview, ev: Event) -> Outcome:
+    """An answer to an earlier question (a group member replying to an older message)."""
+    target = ev.target
+    assert target is not None
+    if ev.kind == "text" and target in positions(iv.map) and not iv.editing:
+        step = target.step
+        if step.kind == Kind.LIST and step.per_stage:
+            return _add_items(iv, ev, target)
+        if step.kind == Kind.EMOTION:
+            return _rate(iv, ev, target)
+    return Outcome(iv, [say("error.question_closed")], changed=False)
+
+
+# --- moving ------------------------------------------------------------------------------
+
+
+def _advance(iv: Interview) -> Outcome:
+    iv.revisit = False
+    following = iv.neighbour(1)
+    if iv.editing:
+        same_stage_lane = (
+            following is not None
+            and following.state == iv.state
+            and following.stage == iv.stage
+            and following.state != "review"
+        )
+        if same_stage_lane:  # the next persona's rating of the lane being edited
+            move(iv, "advance", following)
+        else:
+            iv.editing = False
+            move(iv, "resume_review")
+    else:
+        move(iv, "advance", following)
+    return Outcome(iv, [question(iv)])
+
+
+def _is_facilitator(iv: Interview, ev: Event) -> bool:
+    return iv.facilitator is None or iv.facilitator.id == ev.author.id
+
+
+def _command(iv: Interview, ev: Event) -> Outcome:
+    name = ev.value
+    if name == "language":
+        return _language(iv, ev.argument)
+    allowed = _is_facilitator(iv, ev) or (name == "cancel" and ev.admin)
+    if iv.group and name in FACILITATOR_COMMANDS and not allowed:
+        leader = iv.facilitator.name if iv.facilitator else ""
+        return Outcome(iv, [say("error.facilitator_only", name=leader)], changed=False)
+    step = STEP[iv.state]
+    if name == "cancel":
+        move(iv, "cancel")
+        return Outcome(iv, [say("cancelled")])
+    if name == "back":
+        return _back(iv)
+    if name == "skip":
+        if not step.skippable(iv.map.map_type) or step.kind == Kind.REVIEW:
+            raise Invalid("error.cannot_skip")
+        return _advance(iv)
+    if name == "done":
+        return _done(iv, step)
+    if name == "edit":
+        if step.kind != Kind.REVIEW:
+            raise Invalid("error.edit_at_review")
+        return _review_choice(iv, Event.choice(ev.argument or REVIEW, ev.author))
+    raise Invalid("error.unknown_command", command=name)
+
+
+def _done(iv: Interview, step: Step) -> Outcome:
+    if step.kind == Kind.REVIEW:
+        return _review_choice(iv, Event.choice(FINISH, Author(id="", name="")))
+    if step.kind == Kind.LIST:
+        count = len(_list_of(iv, iv.position))
+        if count < step.min_items:
+            raise Invalid("error.too_few", minimum=step.min_items, count=count)
+    elif step.kind == Kind.TEXT:
+        answered = bool(current_items(iv, iv.position))
+        if not answered and not step.skippable(iv.map.map_type):
+            raise Invalid("error.required")
+    elif step.kind == Kind.CHOICE and iv.map.map_type is None:
+        raise Invalid("error.required")
+    return _advance(iv)
+
+
+def _back(iv: Interview) -> Outcome:
+    if iv.editing or (iv.state == REVIEW and iv.review_stage is not None):
+        iv.editing = iv.revisit = False
+        iv.review_stage = None
+        if iv.state != REVIEW:
+            move(iv, "resume_review")
+        return Outcome(iv, [question(iv)])
+    previous = iv.neighbour(-1)
+    if previous is None:
+        raise Invalid("error.nothing_back")
+    move(iv, "retreat", previous)
+    iv.revisit = True
+    return Outcome(iv, [question(iv)])
+
+
+def _review_choice(iv: Interview, ev: Event) -> Outcome:
+    value = ev.value if ev.kind == "choice" else _match_choice(iv, ev)
+    if value == FINISH:
+        iv.review_stage = None
+        move(iv, "finish")
+        return Outcome(iv, [say("finished", title=iv.map.title)])
+    if value == REVIEW:
+        iv.review_stage = None
+        return Outcome(iv, [question(iv)])
+    kind, _, rest = value.partition(":")
+    if kind != "edit" or not rest:
+        raise Invalid("error.unknown_choice")
+    state, _, stage_text = rest.partition(":")
+    if state == "stage":
+        index = _stage_index(iv, stage_text)
+        iv.review_stage = index
+        return Outcome(iv, [question(iv)])
+    if state not in STEP or state == REVIEW:
+        raise Invalid("error.unknown_choice")
+    step = STEP[state]
+    if not step.applies(iv.map.map_type):
+        raise Invalid("error.unknown_choice")
+    stage = _stage_index(iv, stage_text) if step.per_stage else None
+    persona = 0 if step.per_persona else None
+    iv.review_stage = None
+    iv.editing, iv.revisit = True, step.kind == Kind.LIST
+    move(iv, "edit", Position(state=state, stage=stage, persona=persona))
+    return Outcome(iv, [question(iv)])
+
+
+def _stage_index(iv: Interview, text: str) -> int:
+    try:
+        index = int(text)
+    except ValueError:
+        raise Invalid("error.unknown_choice") from None
+    if not 0 <= index < len(iv.map.stages):
+        raise Invalid("error.unknown_choice")
+    return index
+
+
+def _language(iv: Interview, code: str) -> Outcome:
+    code = code.strip().lower()
+    if code not in LANGUAGES:
+        raise Invalid("error.language", languages=", ".join(LANGUAGES))
+    iv.map.language = code
+    return Outcome(iv, [say("ack.language"), question(iv)])

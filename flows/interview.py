@@ -1,0 +1,140 @@
+"""The interview in progress: the map being filled and where the interview stands.
+
+Everything here is plain data that serialises to JSON, so storage can keep an interview and
+bring it back after a restart. The order of the questions is derived from `flows.steps`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from flows.model import Author, JourneyMap
+from flows.steps import CANCELLED, DONE, STEP, STEPS, Step
+
+
+class Position(BaseModel):
+    """One question: a step, and for the stage loop the stage and persona it is about."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: str
+    stage: int | None = None
+    persona: int | None = None
+
+    @property
+    def step(self) -> Step:
+        return STEP[self.state]
+
+    def token(self) -> str:
+        """A short stable name for the question, e.g. for Telegram callback data."""
+        return ":".join(str(p) for p in (self.state, self.stage, self.persona) if p is not None)
+
+    @classmethod
+    def from_token(cls, token: str) -> Position:
+        state, *rest = token.split(":")
+        numbers = [int(x) for x in rest]
+        return cls(
+            state=state,
+            stage=numbers[0] if numbers else None,
+            persona=numbers[1] if len(numbers) > 1 else None,
+        )
+
+
+def positions(journey_map: JourneyMap) -> list[Position]:
+    """Every question of this map's interview, in order (the stage loop unrolled)."""
+    out: list[Position] = []
+    stage_steps = [s for s in STEPS if s.per_stage and s.applies(journey_map.map_type)]
+    loop_done = False
+    for step in STEPS:
+        if not step.applies(journey_map.map_type):
+            continue
+        if not step.per_stage:
+            out.append(Position(state=step.state))
+            continue
+        if loop_done:
+            continue
+        loop_done = True
+        for stage in range(len(journey_map.stages)):
+            for lane_step in stage_steps:
+                personas = range(len(journey_map.personas)) if lane_step.per_persona else [None]
+                out += [Position(state=lane_step.state, stage=stage, persona=p) for p in personas]
+    return out
+
+
+class Interview(BaseModel):
+    map: JourneyMap
+    state: str = STEPS[0].state
+    stage: int | None = None
+    persona: int | None = None
+    # Came here from the review screen: go back to it once this question is answered.
+    editing: bool = False
+    # Came back to an answered list (via back or edit): the first new item replaces the old list.
+    revisit: bool = False
+    # On the review screen, the stage whose lanes are being offered for editing.
+    review_stage: int | None = None
+    group: bool = False
+    facilitator: Author | None = None
+    events: int = 0
+
+    @property
+    def lang(self) -> str:
+        return self.map.language
+
+    @property
+    def position(self) -> Position:
+        return Position(state=self.state, stage=self.stage, persona=self.persona)
+
+    def move_to(self, position: Position) -> None:
+        self.state, self.stage, self.persona = position.state, position.stage, position.persona
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (DONE, CANCELLED)
+
+    def neighbour(self, offset: Literal[1, -1]) -> Position | None:
+        """The question after (1) or before (-1) the current one, None at either end."""
+        order = positions(self.map)
+        try:
+            index = order.index(self.position)
+        except ValueError:
+            return None
+        index += offset
+        return order[index] if 0 <= index < len(order) else None
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Interview:
+        return cls.model_validate_json(text)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the user did: typed text, pressed a choice, or gave a command.
+
+    `target` names the question the answer was meant for (the message it replies to in a
+    group); a late answer to an earlier list question is still kept there."""
+
+    kind: Literal["text", "choice", "command", "unsupported"]
+    value: str
+    author: Author
+    at: datetime | None = None
+    target: Position | None = None
+    argument: str = ""  # for commands: `/edit stage:2:pains`, `/language pl`
+    admin: bool = False  # a group administrator may cancel someone else's interview
+
+    @classmethod
+    def text(cls, value: str, author: Author, **kw: object) -> Event:
+        return cls("text", value, author, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def choice(cls, value: str, author: Author, **kw: object) -> Event:
+        return cls("choice", value, author, **kw)  # type: ignore[arg-type]
+
+    @classmethod
+    def command(cls, name: str, author: Author, argument: str = "", **kw: object) -> Event:
+        return cls("command", name, author, argument=argument, **kw)  # type: ignore[arg-type]

@@ -1,0 +1,453 @@
+"""The interview engine, driven through every path a user can take."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.engine import Outcome, handle, start
+from flows.i18n import t
+from flows.interview import Event, Interview, Position, positions
+from flows.spec import LIMITS, LIST_LANES, Lane, MapType
+from flows.steps import STEP, STEPS, Kind
+from tests.scripted import ANIA, BUDI, CITRA, Interviewee
+
+
+def texts(outcome: Outcome, lang: str | None = None) -> str:
+    lang = lang or outcome.interview.lang
+    return "\n".join(t.render(r.text, lang) for r in outcome.replies)
+
+
+def keys(outcome: Outcome) -> list[str]:
+    return [r.text.key for r in outcome.replies if hasattr(r.text, "key")]
+
+
+def clone(iv: Interview) -> Interview:
+    return Interview.from_json(iv.to_json())
+
+
+def at(state: str, **kw) -> tuple[Interviewee, Interview]:
+    """An interview run by the scripted interviewee up to the first question of `state`."""
+    person = Interviewee(**kw)
+    return person, person.run(until_state=state).interview
+
+
+def say(iv: Interview, text: str, author=ANIA, **kw) -> Outcome:
+    return handle(iv, Event.text(text, author, **kw))
+
+
+def command(iv: Interview, name: str, author=ANIA, argument: str = "", **kw) -> Outcome:
+    return handle(iv, Event.command(name, author, argument, **kw))
+
+
+def choose(iv: Interview, value: str, author=ANIA) -> Outcome:
+    return handle(iv, Event.choice(value, author))
+
+
+# --- whole interviews ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("map_type", list(MapType))
+def test_every_map_type_completes_with_its_lanes(map_type: MapType) -> None:
+    outcome = Interviewee(map_type, personas=2, stages=3).run()
+    jm = outcome.interview.map
+    assert outcome.finished and jm.map_type == map_type
+    assert [s.name for s in jm.stages] == ["Stage 1", "Stage 2", "Stage 3"]
+    for stage in jm.stages:
+        assert len(stage.touchpoints) == 2
+        assert bool(stage.backstage) == (map_type == MapType.BLUEPRINT)
+
+
+def test_five_stages_two_personas_fill_every_lane_with_attributed_items() -> None:
+    outcome = Interviewee(MapType.BLUEPRINT, personas=2, stages=5, authors=(ANIA, BUDI)).run()
+    jm = outcome.interview.map
+    assert outcome.finished
+    assert len(jm.stages) == 5 and jm.persona_names() == ["Persona1", "Persona2"]
+    for index, stage in enumerate(jm.stages):
+        for lane in LIST_LANES:
+            items = stage.items(lane)
+            assert len(items) == 2, (stage.name, lane)
+            assert all(item.author in (ANIA, BUDI) for item in items)
+            assert all(f"{lane.value} {index} item" in item.text for item in items)
+        assert stage.owner is not None and stage.owner.author in (ANIA, BUDI)
+        for p, persona in enumerate(jm.persona_names()):
+            assert stage.emotion_of(persona) == (index + p) % 5 - 2
+    assert {a.id for a in jm.contributors()} == {ANIA.id, BUDI.id}
+    assert jm.needs.have and jm.needs.need
+
+
+def test_default_stages_follow_the_map_type() -> None:
+    day = Interviewee(MapType.DAY_IN_LIFE, stages=None).run().interview.map
+    shop = Interviewee(MapType.CURRENT, stages=None).run().interview.map
+    assert [s.name for s in day.stages] == ["Morning", "Afternoon", "Evening", "Night"]
+    assert [s.name for s in shop.stages][:2] == ["Awareness", "Consideration"]
+
+
+def test_the_interview_survives_json_between_every_event() -> None:
+    person = Interviewee(MapType.BLUEPRINT, personas=2, stages=2)
+    iv = start(ANIA, "en").interview
+    straight = Interviewee(MapType.BLUEPRINT, personas=2, stages=2).run().interview
+    while not iv.finished:
+        iv = clone(iv)  # as if the process restarted between two answers
+        handle(iv, person.answer(iv))
+    iv.map.created_at = straight.map.created_at
+    assert iv.map == straight.map
+
+
+# --- back, skip, edit, cancel -----------------------------------------------------------
+
+
+def test_back_from_every_question_returns_to_the_previous_one_and_shows_the_answer() -> None:
+    person = Interviewee(MapType.BLUEPRINT, personas=2, stages=2)
+    iv = start(ANIA, "en").interview
+    visited: list[Position] = []
+    while not iv.finished:
+        if visited and visited[-1] != iv.position:
+            trial = clone(iv)
+            outcome = command(trial, "back")
+            order = positions(trial.map)
+            expected = order[order.index(iv.position) - 1]
+            assert trial.position == expected, iv.position
+            shown = texts(outcome)
+            if expected.state == "title":
+                assert "title by Ania" in shown
+            if STEP[expected.state].kind == Kind.LIST and expected.stage is not None:
+                assert "item 1 by Ania" in shown
+        visited.append(iv.position)
+        handle(iv, person.answer(iv))
+    assert {p.state for p in visited} == {s.state for s in STEPS}
+
+
+def test_back_at_the_first_question_explains_instead_of_moving() -> None:
+    iv = start(ANIA, "en").interview
+    outcome = command(iv, "back")
+    assert keys(outcome)[0] == "error.nothing_back" and iv.state == "map_type"
+
+
+def test_back_then_a_new_list_replaces_the_old_answers() -> None:
+    _, iv = at("actions", personas=1, stages=2)
+    assert len(iv.map.stages[0].touchpoints) == 2
+    command(iv, "back")
+    assert iv.state == "touchpoints" and iv.revisit
+    say(iv, "Only this one")
+    assert [i.text for i in iv.map.stages[0].touchpoints] == ["Only this one"]
+    command(iv, "done")
+    assert iv.state == "actions"
+
+
+def test_back_then_done_keeps_the_old_answers() -> None:
+    _, iv = at("actions", personas=1, stages=2)
+    command(iv, "back")
+    command(iv, "done")
+    assert len(iv.map.stages[0].touchpoints) == 2 and iv.state == "actions"
+
+
+class Skipper(Interviewee):
+    """Skips every question that may be skipped."""
+
+    def answer(self, iv: Interview) -> Event:
+        if STEP[iv.state].skippable(iv.map.map_type):
+            return Event.command("skip", ANIA)
+        return super().answer(iv)
+
+
+@pytest.mark.parametrize("map_type", [MapType.CURRENT, MapType.BLUEPRINT])
+def test_skipping_every_optional_question_leaves_those_lanes_empty(map_type: MapType) -> None:
+    outcome = Skipper(map_type, personas=2, stages=3).run()
+    jm = outcome.interview.map
+    assert outcome.finished and len(jm.stages) == 3
+    for stage in jm.stages:
+        assert all(not stage.items(lane) for lane in LIST_LANES)
+        assert stage.emotions == []
+        # a service blueprint must name an owner for every stage
+        assert (stage.owner is not None) == (map_type == MapType.BLUEPRINT)
+    assert not jm.needs.have and not jm.needs.need
+
+
+@pytest.mark.parametrize("state", ["map_type", "title", "goal", "personas", "stages"])
+def test_required_questions_cannot_be_skipped(state: str) -> None:
+    _, iv = at(state)
+    outcome = command(iv, "skip")
+    assert keys(outcome)[0] == "error.cannot_skip" and iv.state == state
+
+
+def test_blueprint_owner_cannot_be_skipped() -> None:
+    _, iv = at("owner", map_type=MapType.BLUEPRINT)
+    assert keys(command(iv, "skip"))[0] == "error.cannot_skip"
+    assert keys(command(iv, "done"))[0] == "error.required"
+    assert iv.state == "owner"
+
+
+def test_edit_from_review_into_a_stage_lane_and_back() -> None:
+    _, iv = at("review", personas=2, stages=3)
+    before = clone(iv).map
+    outcome = choose(iv, "edit:stage:1")
+    assert iv.state == "review" and "edit:pains:1" in [c.value for c in outcome.replies[0].choices]
+    outcome = choose(iv, "edit:pains:1")
+    assert iv.position == Position(state="pains", stage=1) and iv.editing
+    assert "pains 1 item 1 by Ania" in texts(outcome)
+    say(iv, "Card machine broken\nQueue too long")
+    assert [i.text for i in iv.map.stages[1].pains] == ["Card machine broken", "Queue too long"]
+    command(iv, "done")
+    assert iv.state == "review" and not iv.editing
+    assert iv.map.stages[0] == before.stages[0] and iv.map.stages[2] == before.stages[2]
+    assert iv.map.stages[1].touchpoints == before.stages[1].touchpoints
+
+
+def test_edit_emotions_asks_each_persona_then_returns_to_review() -> None:
+    _, iv = at("review", personas=2, stages=2)
+    choose(iv, "edit:emotion:0")
+    assert iv.position == Position(state="emotion", stage=0, persona=0)
+    choose(iv, "2")
+    assert iv.position == Position(state="emotion", stage=0, persona=1)
+    say(iv, "-2 furious")
+    assert iv.state == "review"
+    stage = iv.map.stages[0]
+    assert stage.emotion_of("Persona1") == 2 and stage.emotion_of("Persona2") == -2
+    assert stage.words_for("Persona2") == ["furious"]
+
+
+def test_edit_title_and_stages_from_review_keeps_answers_of_kept_stages() -> None:
+    _, iv = at("review", personas=1, stages=3)
+    kept = clone(iv).map.stages[2]
+    command(iv, "edit", argument="edit:title")
+    say(iv, "Kopi Kita")
+    assert iv.state == "review" and iv.map.title == "Kopi Kita"
+    choose(iv, "edit:stages")
+    say(iv, "Stage 3\nBrand new")
+    command(iv, "done")
+    assert iv.state == "review"
+    assert [s.name for s in iv.map.stages] == ["Stage 3", "Brand new"]
+    assert iv.map.stages[0] == kept and iv.map.stages[1].touchpoints == []
+
+
+def test_back_while_editing_returns_to_review() -> None:
+    _, iv = at("review", personas=1, stages=2)
+    choose(iv, "edit:goal")
+    command(iv, "back")
+    assert iv.state == "review" and not iv.editing and iv.map.goal == "goal by Ania"
+
+
+def test_cancel_ends_the_interview_and_later_messages_are_answered() -> None:
+    _, iv = at("thoughts")
+    assert keys(command(iv, "cancel")) == ["cancelled"]
+    assert iv.state == "cancelled"
+    assert keys(say(iv, "hello?")) == ["error.interview_over"]
+
+
+# --- limits and bad input ---------------------------------------------------------------
+
+
+def test_title_over_the_limit_is_refused_with_the_numbers() -> None:
+    _, iv = at("title")
+    outcome = say(iv, "x" * (LIMITS.title_chars + 1))
+    assert keys(outcome)[0] == "error.too_long" and iv.state == "title"
+    assert str(LIMITS.title_chars) in texts(outcome)
+    assert outcome.replies[-1].position == Position(state="title")  # the same question again
+    say(iv, "x" * LIMITS.title_chars)
+    assert iv.state == "goal"
+
+
+def test_item_over_300_characters_is_refused_and_nothing_of_the_message_is_saved() -> None:
+    _, iv = at("touchpoints")
+    outcome = say(iv, "Website\n" + "y" * (LIMITS.item_chars + 1))
+    assert keys(outcome)[0] == "error.too_long_line" and iv.map.stages[0].touchpoints == []
+    say(iv, "y" * LIMITS.item_chars)
+    assert len(iv.map.stages[0].touchpoints[0].text) == LIMITS.item_chars
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n", " \t "])
+def test_empty_answers_are_refused(text: str) -> None:
+    _, iv = at("goal")
+    assert keys(say(iv, text))[0] == "error.empty" and iv.map.goal == ""
+
+
+def test_personas_one_to_five() -> None:
+    _, iv = at("personas")
+    assert keys(command(iv, "done"))[0] == "error.too_few"
+    outcome = say(iv, "\n".join(f"P{i}: someone" for i in range(6)))
+    assert keys(outcome)[0] == "error.too_many" and iv.map.personas == []
+    say(iv, "Dewi: office worker\n- Budi")
+    assert [(p.name, p.description) for p in iv.map.personas] == [
+        ("Dewi", "office worker"),
+        ("Budi", ""),
+    ]
+    assert keys(say(iv, "dewi: again"))[0] == "error.duplicate"
+    assert keys(say(iv, ": no name"))[0] == "error.persona_name"
+    outcome = say(iv, "C\nD\nE")  # the fifth persona fills the list and moves on
+    assert keys(outcome)[0] == "ack.list_full" and iv.state == "stages"
+
+
+def test_stages_two_to_ten_and_no_eleventh() -> None:
+    _, iv = at("stages")
+    say(iv, "Only one")
+    assert keys(command(iv, "done"))[0] == "error.too_few" and iv.state == "stages"
+    outcome = say(iv, "\n".join(f"S{i}" for i in range(10)))
+    assert keys(outcome)[0] == "error.too_many" and len(iv.map.stages) == 1
+    say(iv, "\n".join(f"S{i}" for i in range(9)))
+    assert len(iv.map.stages) == LIMITS.max_stages and iv.state == "touchpoints"
+
+
+def test_a_lane_holds_at_most_twelve_items() -> None:
+    _, iv = at("actions")
+    say(iv, "\n".join(f"a{i}" for i in range(11)))
+    outcome = say(iv, "twelve\nthirteen")
+    assert keys(outcome)[0] == "error.too_many" and len(iv.map.stages[0].actions) == 11
+    outcome = say(iv, "twelve")
+    assert keys(outcome)[0] == "ack.list_full" and iv.state == "thoughts"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ("3", "error.emotion_range"),
+        ("-5 awful", "error.emotion_range"),
+        ("great", "error.emotion_format"),
+        ("", "error.empty"),
+    ],
+)
+def test_bad_emotion_scores_are_explained(answer: str, error: str) -> None:
+    _, iv = at("emotion")
+    if answer:
+        assert keys(say(iv, answer))[0] == error
+    else:
+        assert keys(say(iv, answer))[0] in (error, "error.emotion_format")
+    assert iv.state == "emotion" and iv.map.stages[0].emotions == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "score", "word"),
+    [
+        ("1", 1, ""),
+        ("-1 annoyed", -1, "annoyed"),
+        ("−2 furious", -2, "furious"),
+        ("+2", 2, ""),
+        ("0, meh", 0, "meh"),
+    ],
+)
+def test_a_typed_number_is_always_the_score(typed: str, score: int, word: str) -> None:
+    _, iv = at("emotion", personas=1)
+    say(iv, typed)
+    (rating,) = iv.map.stages[0].emotions
+    assert (rating.score, rating.word, rating.persona) == (score, word, "Persona1")
+    assert iv.state == "pains"
+
+
+def test_unknown_choice_and_unknown_command_get_specific_answers() -> None:
+    iv = start(ANIA, "en").interview
+    assert keys(choose(iv, "spaceship"))[0] == "error.unknown_choice"
+    assert keys(say(iv, "a spaceship map"))[0] == "error.unknown_choice"
+    outcome = command(iv, "frobnicate")
+    assert keys(outcome)[0] == "error.unknown_command" and "/frobnicate" in texts(outcome)
+    assert iv.state == "map_type"
+    say(iv, "service BLUEPRINT")  # a label typed in any case chooses it
+    assert iv.map.map_type == MapType.BLUEPRINT
+
+
+def test_a_sticker_where_text_is_expected_is_explained() -> None:
+    _, iv = at("goal")
+    outcome = handle(iv, Event("unsupported", "sticker", ANIA))
+    assert keys(outcome)[0] == "error.text_only" and iv.state == "goal"
+    assert outcome.replies[-1].position == Position(state="goal")
+
+
+def test_html_and_markdown_characters_come_back_exactly() -> None:
+    _, iv = at("touchpoints")
+    tricky = "<b>bold</b> *star* _under_ [link](x) & ąęłżó „quote” 😀"
+    say(iv, tricky)
+    assert iv.map.stages[0].touchpoints[0].text == tricky
+
+
+# --- languages --------------------------------------------------------------------------
+
+
+def test_language_switch_mid_interview() -> None:
+    _, iv = at("stages", map_type=MapType.CURRENT)
+    outcome = command(iv, "language", argument="pl")
+    assert iv.lang == "pl" and "po polsku" in texts(outcome)
+    assert "etapy" in texts(outcome).lower()
+    choose(iv, "default")
+    assert iv.map.stages[0].name == "Świadomość"
+    outcome = command(iv, "language", argument="xx")
+    assert keys(outcome)[0] == "error.language" and iv.lang == "pl"
+
+
+@pytest.mark.parametrize("lang", ["en", "id", "pl"])
+def test_every_reply_of_an_interview_is_translated(lang: str) -> None:
+    person = Interviewee(MapType.BLUEPRINT, personas=2, stages=2, lang=lang)
+    iv = start(ANIA, lang).interview
+    seen = 0
+    while not iv.finished:
+        outcome = handle(iv, person.answer(iv))
+        for reply in outcome.replies:
+            rendered = [t.render(reply.text, lang)] + [
+                t.render(c.label, lang) for c in reply.choices
+            ]
+            if reply.progress:
+                rendered.append(t.render(reply.progress, lang))
+            for text in rendered:
+                assert text and "{" not in text and not text.startswith(("q.", "error.")), text
+                seen += 1
+    assert seen > 100
+
+
+# --- groups -------------------------------------------------------------------------------
+
+
+def group_at(state: str) -> Interview:
+    _, iv = at(state, personas=2, stages=3)
+    iv.group, iv.facilitator = True, ANIA
+    return iv
+
+
+def test_in_a_group_only_the_facilitator_moves_on_but_everyone_answers() -> None:
+    iv = group_at("touchpoints")
+    say(iv, "Instagram", BUDI)
+    say(iv, "Word of mouth", CITRA)
+    assert keys(command(iv, "done", BUDI))[0] == "error.facilitator_only"
+    assert iv.state == "touchpoints"
+    command(iv, "done", ANIA)
+    assert iv.state == "actions"
+    assert [(i.text, i.author) for i in iv.map.stages[0].touchpoints] == [
+        ("Instagram", BUDI),
+        ("Word of mouth", CITRA),
+    ]
+
+
+def test_group_emotions_keep_everyones_rating_and_the_facilitator_moves_on() -> None:
+    iv = group_at("emotion")
+    outcome = choose(iv, "-1", BUDI)
+    assert keys(outcome) == ["ack.rating"] and iv.position.persona == 0
+    choose(iv, "1", CITRA)
+    choose(iv, "-2", BUDI)  # Budi changes his mind: his rating is replaced, not added
+    choose(iv, "2", ANIA)
+    assert iv.position.persona == 1
+    stage = iv.map.stages[0]
+    assert stage.emotion_spread("Persona1") == (-2, 2)
+    assert sorted(r.score for r in stage.ratings_for("Persona1")) == [-2, 1, 2]
+
+
+def test_a_late_answer_to_an_earlier_list_question_is_kept_there() -> None:
+    iv = group_at("actions")
+    late = Event.text("Google Maps", BUDI, target=Position(state="touchpoints", stage=0))
+    outcome = handle(iv, late)
+    assert keys(outcome) == ["ack.late_added"] and iv.state == "actions"
+    assert iv.map.stages[0].touchpoints[-1].text == "Google Maps"
+    closed = Event.text("Another title", BUDI, target=Position(state="title"))
+    assert keys(handle(iv, closed)) == ["error.question_closed"]
+    assert iv.map.title == "title by Ania"
+
+
+def test_only_the_facilitator_or_an_admin_cancels_a_group_interview() -> None:
+    iv = group_at("goal")
+    assert keys(command(iv, "cancel", BUDI))[0] == "error.facilitator_only"
+    command(iv, "cancel", CITRA, admin=True)
+    assert iv.state == "cancelled"
+
+
+# --- the declaration --------------------------------------------------------------------
+
+
+def test_every_lane_has_a_step_and_every_stage_step_a_lane() -> None:
+    lanes = {step.lane for step in STEPS if step.per_stage}
+    assert lanes == set(Lane)
+    assert all(step.lane is not None for step in STEPS if step.per_stage)
