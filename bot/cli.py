@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 from flows.spec import LANGUAGES
+
+CONSOLE_CHAT = "console"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +23,30 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--output-dir", type=Path, default=Path("."), help="where the finished map is written"
     )
+    chat.add_argument(
+        "--new", action="store_true", help="discard the unfinished interview and start afresh"
+    )
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"], help="bring the database to the current schema")
+
+    maps = commands.add_parser("maps", help="list the finished maps")
+    maps.add_argument(
+        "--chat", default=CONSOLE_CHAT, help="the Telegram chat id (default: console)"
+    )
+    maps.add_argument("--page", type=int, default=1)
+
+    export = commands.add_parser("export", help="write a finished map to a file")
+    export.add_argument("number", type=int, help="the map's number, as `journeybot maps` lists it")
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the file; its extension picks the format (.json, .png, .pdf, .html, .csv)",
+    )
+    export.add_argument("--chat", default=CONSOLE_CHAT)
+    export.add_argument("--version", type=int, default=None, help="an earlier version")
     return parser
 
 
@@ -28,8 +55,64 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         from bot.console import chat
 
-        return chat(args.lang, args.output_dir)
+        return asyncio.run(chat(args.lang, args.output_dir, new=args.new))
+    if args.command == "db":
+        return asyncio.run(_upgrade())
+    if args.command == "maps":
+        return asyncio.run(_maps(args.chat, args.page))
+    if args.command == "export":
+        return asyncio.run(_export(args.chat, args.number, args.output, args.version))
     return 2
+
+
+async def _upgrade() -> int:
+    from storage.repository import Store
+
+    store = Store()
+    try:
+        await store.upgrade()
+    finally:
+        await store.close()
+    print(f"{store.engine.url.render_as_string(hide_password=True)}: schema up to date")
+    return 0
+
+
+async def _maps(chat_id: str, page: int) -> int:
+    from bot.console import open_store
+
+    store = await open_store()
+    try:
+        listing = await store.list_maps(chat_id, page=page, per_page=20)
+    finally:
+        await store.close()
+    for m in listing.maps:
+        stamp = m.updated_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{m.number:>4}  {m.title}  ({m.map_type.value}, v{m.version}, {stamp})")
+    print(f"{listing.total} map(s); page {listing.page} of {listing.pages}")
+    return 0
+
+
+async def _export(chat_id: str, number: int, output: Path, version: int | None) -> int:
+    from bot.console import open_store
+
+    store = await open_store()
+    try:
+        journey_map = await store.get_map(chat_id, number, version)
+    finally:
+        await store.close()
+    if journey_map is None:
+        print(f"journeybot: no map {number} in chat {chat_id}", file=sys.stderr)
+        return 1
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(export_bytes(journey_map, output.suffix))
+    print(output)
+    return 0
+
+
+def export_bytes(journey_map, suffix: str) -> bytes:  # type: ignore[no-untyped-def]
+    if suffix.lower() == ".json":
+        return journey_map.to_json().encode("utf-8")
+    raise SystemExit(f"journeybot: cannot write {suffix or 'files without an extension'} yet")
 
 
 if __name__ == "__main__":

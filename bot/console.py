@@ -4,6 +4,7 @@ Works interactively and from a pipe (one message per line; it ends cleanly at EO
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import re
 import sys
@@ -16,7 +17,10 @@ from flows.engine import Outcome, handle, start
 from flows.i18n import domain
 from flows.interview import Event, Interview
 from flows.model import Author, JourneyMap
-from flows.questions import Reply
+from flows.questions import Reply, question
+from flows.spec import pick_language
+from storage.database import is_sqlite
+from storage.repository import Store
 
 tr = domain(Path(__file__).parent / "locales")
 CONSOLE_USER = Author(id="console", name=getpass.getuser())
@@ -55,6 +59,9 @@ def write_map(journey_map: JourneyMap, output_dir: Path) -> Path:
     return path
 
 
+CONSOLE_CHAT = "console"
+
+
 @dataclass
 class Console:
     inp: TextIO
@@ -62,11 +69,15 @@ class Console:
     lang: str | None = None
     output_dir: Path = Path(".")
     author: Author = CONSOLE_USER
-    # Called after every event with the interview, so a store can keep it (None: nowhere).
-    save: Callable[[Interview], None] | None = None
-    # Called with the finished map; returns the files it wrote (renderers plug in here).
+    # Where the interview is kept between answers (None: only in memory).
+    store: Store | None = None
+    # Called with the finished map; returns the files it wrote (the renderers plug in here).
     on_finish: list[Callable[[JourneyMap, Path], Iterable[Path]]] = field(default_factory=list)
     last: Reply | None = None
+
+    @property
+    def scope(self) -> str:
+        return self.author.id
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -86,40 +97,59 @@ class Console:
             if reply.position is not None:
                 self.last = reply
 
-    def run(self, interview: Interview | None = None) -> Interview:
+    async def run(self, new: bool = False) -> Interview:
         """Ask until the interview ends or the input does; returns the interview."""
-        if interview is None:
-            outcome = start(self.author, self.lang)
-        else:
-            from flows.questions import question
-
-            outcome = Outcome(interview, [question(interview)], changed=False)
-        self.show(outcome)
-        interview = outcome.interview
-        self._saved(interview)
-        for raw in self.inp:
-            line = raw.rstrip("\r\n")
+        interview = await self._begin(new)
+        while not interview.finished:
+            line = await asyncio.to_thread(self.inp.readline)
+            if not line:  # end of input
+                key = "console.stopped_saved" if self.store else "console.stopped"
+                self.say(tr(interview.lang, key))
+                break
             if not line.strip():
                 continue
-            outcome = handle(interview, to_event(line, self.last, self.author))
+            event = to_event(line.rstrip("\r\n"), self.last, self.author)
+            interview, outcome = await self._apply(interview, event)
             self.show(outcome)
-            self._saved(interview)
             if outcome.finished:
-                self._finish(interview.map)
-                break
-            if outcome.cancelled:
-                break
-        else:
-            self.say(
-                tr(interview.lang, "console.stopped_saved" if self.save else "console.stopped")
-            )
+                await self._finish(interview)
+            elif outcome.cancelled and self.store:
+                await self.store.discard_interview(CONSOLE_CHAT, self.scope)
         return interview
 
-    def _saved(self, interview: Interview) -> None:
-        if self.save is not None:
-            self.save(interview)
+    async def _begin(self, new: bool) -> Interview:
+        loaded = None
+        if self.store is not None:
+            language = pick_language(self.lang)
+            await self.store.ensure_chat(CONSOLE_CHAT, "console", language)
+            loaded = None if new else await self.store.load_interview(CONSOLE_CHAT, self.scope)
+        if loaded is not None:
+            interview = loaded.interview
+            if self.lang:
+                interview.map.language = pick_language(self.lang)
+            self.say(tr(interview.lang, "console.continuing"))
+            self.show(Outcome(interview, [question(interview)], changed=False))
+            return interview
+        outcome = start(self.author, self.lang)
+        if self.store is not None:
+            await self.store.start_interview(CONSOLE_CHAT, self.scope, outcome.interview)
+        self.show(outcome)
+        return outcome.interview
 
-    def _finish(self, journey_map: JourneyMap) -> None:
+    async def _apply(self, interview: Interview, event: Event) -> tuple[Interview, Outcome]:
+        if self.store is None:
+            return interview, handle(interview, event)
+        applied = await self.store.apply(CONSOLE_CHAT, self.scope, lambda iv: handle(iv, event))
+        if applied is None:  # the stored interview vanished (another terminal finished it)
+            return interview, handle(interview, event)
+        stored, outcome = applied
+        assert isinstance(outcome, Outcome)
+        return stored, outcome
+
+    async def _finish(self, interview: Interview) -> None:
+        journey_map = interview.map
+        if self.store is not None:
+            await self.store.finish_interview(CONSOLE_CHAT, self.scope, journey_map, None)
         path = write_map(journey_map, self.output_dir)
         self.say(tr(journey_map.language, "console.saved_json", path=path))
         for hook in self.on_finish:
@@ -127,6 +157,20 @@ class Console:
                 self.say(tr(journey_map.language, "console.saved_image", path=written))
 
 
-def chat(lang: str | None, output_dir: Path) -> int:
-    Console(sys.stdin, sys.stdout, lang=lang, output_dir=output_dir).run()
+async def open_store(url: str | None = None) -> Store:
+    """The configured store; the default SQLite file is brought up to date on the way."""
+    store = Store(url)
+    if is_sqlite(store.url):
+        await store.upgrade()
+    return store
+
+
+async def chat(lang: str | None, output_dir: Path, new: bool = False) -> int:
+    store = await open_store()
+    try:
+        await Console(sys.stdin, sys.stdout, lang=lang, output_dir=output_dir, store=store).run(
+            new=new
+        )
+    finally:
+        await store.close()
     return 0

@@ -37,11 +37,11 @@ def test_numbers_choose_but_never_on_emotion_questions() -> None:
     assert to_event("/done@journeybot", None, ME).value == "done"
 
 
-def test_a_whole_interview_in_process(tmp_path: Path) -> None:
+async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
     out = io.StringIO()
     answers = (DATA / "answers_en.txt").read_text(encoding="utf-8")
     console = Console(io.StringIO(answers), out, lang="en", output_dir=tmp_path, author=ME)
-    interview = console.run()
+    interview = await console.run()
     assert interview.state == "done"
     (written,) = tmp_path.glob("*.json")
     assert str(written) in out.getvalue()
@@ -99,3 +99,72 @@ def test_chat_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
     assert done.returncode == 0 and b"Traceback" not in done.stderr
     assert b"Stopped before the end" in done.stdout
     assert not list(tmp_path.glob("*.json"))
+
+
+def run_chat(tmp_path: Path, answers: bytes, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*journeybot(), *args],
+        input=answers,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+        env={**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"},
+    )
+
+
+def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) -> None:
+    """SIGKILL between two answers; the next run says it continues and loses nothing."""
+    lines = (DATA / "answers_en.txt").read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = lines.index("Chooses a drink and pays\n")
+    env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
+    first = subprocess.Popen(
+        [*journeybot(), "chat", "--output-dir", str(tmp_path / "maps")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert first.stdin is not None and first.stdout is not None
+    first.stdin.write("".join(lines[:cut]).encode())
+    first.stdin.flush()
+    # Wait until the question after the last answer was asked: that answer is stored.
+    seen = b""
+    while b"what does the customer do here?" not in seen:
+        chunk = first.stdout.readline()
+        assert chunk, "the chat ended early"
+        seen += chunk
+    first.kill()  # SIGKILL: no clean-up, no goodbye
+    first.wait(timeout=10)
+
+    rest = "".join(lines[cut:]).encode()
+    second = run_chat(tmp_path, rest, "chat", "--output-dir", str(tmp_path / "maps"))
+    output = second.stdout.decode()
+    assert second.returncode == 0, second.stderr.decode()
+    assert "Continuing where you stopped" in output
+    resumed = output[output.index("Continuing") :]
+    assert resumed.split("[", 1)[1].startswith("Step 6 of 8 · Order (1/2) · Customer actions]")
+    (written,) = (tmp_path / "maps").glob("*.json")
+    jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
+    assert [i.text for i in jm.stages[0].touchpoints] == ["Instagram", "WhatsApp"]
+    assert [i.text for i in jm.stages[0].actions] == ["Chooses a drink and pays"]
+    assert jm.personas[0].name == "Dewi"
+
+
+def test_new_discards_the_unfinished_interview(tmp_path: Path) -> None:
+    run_chat(tmp_path, b"1\nOld title\n", "chat")
+    again = run_chat(tmp_path, b"2\n", "chat", "--new")
+    assert b"Continuing" not in again.stdout and b"Step 2 of 8" in again.stdout
+
+
+def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
+    answers = (DATA / "answers_en.txt").read_bytes()
+    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    listing = run_chat(tmp_path, b"", "maps")
+    assert b"Kopi Kita online orders" in listing.stdout and b"1 map(s)" in listing.stdout
+    out = tmp_path / "export" / "map.json"
+    exported = run_chat(tmp_path, b"", "export", "1", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert JourneyMap.from_json(out.read_text(encoding="utf-8")).title == "Kopi Kita online orders"
+    missing = run_chat(tmp_path, b"", "export", "9", "-o", str(out))
+    assert missing.returncode == 1 and b"no map 9" in missing.stderr

@@ -1,0 +1,572 @@
+"""What a journey map says about itself: findings computed from the map, and what changed
+between two versions of a map. Pure functions over `flows.model`, no I/O, no wording.
+
+A `Finding` is data (kind, stage, persona, numbers, severity); `renderers.checklist` turns it
+into a sentence in the user's language. `findings()` returns them most important first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import pairwise
+
+from flows.i18n import t
+from flows.model import Item, JourneyMap, Stage
+from flows.spec import LANGUAGES, LIST_LANES, Lane, MapType, lanes_for
+
+# --- Thresholds -------------------------------------------------------------------------------
+# The emotion scale runs −2..+2 (five steps), so the thresholds are counted in steps of it.
+
+# A stage is a "moment of truth" worth fixing first only when the persona is actually unhappy
+# there (below neutral); the lowest point of a map that is positive everywhere is not a problem.
+LOW_EMOTION_BELOW = 0.0
+
+# A fall of two steps between neighbouring stages (pleased +1 → annoyed −1) is a real break in
+# the experience; a one-step wobble is normal and would flag almost every map.
+MIN_DROP = 2.0
+
+# Two personas two steps apart at one stage (neutral vs delighted) live that stage differently:
+# the "one persona for everyone" mistake would hide it.
+PERSONA_GAP = 2.0
+
+# Team members two steps apart when rating the same persona at the same stage do not agree on
+# what the customer feels: a sign the map rests on guesses, so ask real customers.
+RATER_SPREAD = 2
+
+# More channels than this in one stage leave the customer unsure where to go; the method
+# advises simplifying channels that cause indecision. Six still covers the usual mix (website,
+# social media, chat, phone, shop, reviews).
+MAX_TOUCHPOINTS_PER_STAGE = 6
+
+# How many user-written items a finding quotes, and how long each quote may be: findings are
+# read on a phone, and the full text is on the map anyway.
+QUOTED_ITEMS = 2
+QUOTE_CHARS = 80
+
+# Severity levels (used for the marker next to a finding): at or above HIGH is "fix first".
+SEVERITY_HIGH = 60.0
+SEVERITY_MEDIUM = 40.0
+
+
+class FindingKind(StrEnum):
+    """The kinds of findings, in the order they are listed when equally severe."""
+
+    LOWEST_EMOTION = "lowest_emotion"  # the persona's worst stage, below neutral
+    BIGGEST_DROP = "biggest_drop"  # the persona's largest fall between neighbouring stages
+    ENDS_AT_PURCHASE = "ends_at_purchase"  # the last stage is the sale, nothing after it
+    EMPTY_LANE = "empty_lane"  # a lane with nothing in it on the whole map
+    PAIN_NO_OWNER = "pain_no_owner"  # a stage has pain points and no owner
+    PAIN_NO_BACKSTAGE = "pain_no_backstage"  # blueprint: pain points, no backstage process
+    PAIN_NO_IDEA = "pain_no_idea"  # pain points with no opportunity in the same stage
+    NO_TOUCHPOINTS = "no_touchpoints"  # a stage where the customer meets nothing of yours
+    PERSONAS_DIFFER = "personas_differ"  # two personas' scores far apart at one stage
+    RATERS_DISAGREE = "raters_disagree"  # a group's ratings for one persona far apart
+    TOO_MANY_TOUCHPOINTS = "too_many_touchpoints"  # more than MAX_TOUCHPOINTS_PER_STAGE
+
+
+# Base severity per kind; the magnitude (how low, how far, how many) is added on top.
+# Emotions first (they are what the customer feels), then the gaps that leave a pain unsolved,
+# then the structure of the map.
+_BASE: dict[FindingKind, float] = {
+    FindingKind.LOWEST_EMOTION: 50,  # + 10 per step below neutral → 55..70
+    FindingKind.BIGGEST_DROP: 40,  # + 10 per step of the drop → 60..80
+    FindingKind.ENDS_AT_PURCHASE: 55,
+    FindingKind.EMPTY_LANE: 0,  # per lane, see _EMPTY_LANE
+    FindingKind.PAIN_NO_OWNER: 45,  # + 3 per pain point (up to 5)
+    FindingKind.PAIN_NO_BACKSTAGE: 40,  # + 3 per pain point (up to 5)
+    FindingKind.PAIN_NO_IDEA: 35,  # + 3 per pain point (up to 5)
+    FindingKind.NO_TOUCHPOINTS: 40,
+    FindingKind.PERSONAS_DIFFER: 30,  # + 5 per step of the gap → 40..50
+    FindingKind.RATERS_DISAGREE: 25,  # + 5 per step of the spread → 35..45
+    FindingKind.TOO_MANY_TOUCHPOINTS: 20,  # + 2 per touchpoint over the limit
+}
+
+# An empty emotion lane means there is no curve at all; an empty pains lane on a whole map
+# usually means it was drawn from the inside (assumptions), not from customers.
+_EMPTY_LANE: dict[Lane, float] = {
+    Lane.EMOTION: 65,
+    Lane.TOUCHPOINTS: 55,
+    Lane.PAINS: 50,
+    Lane.BACKSTAGE: 50,
+    Lane.OWNER: 40,
+    Lane.OPPORTUNITIES: 40,
+    Lane.ACTIONS: 35,
+    Lane.THOUGHTS: 35,
+}
+_BLUEPRINT_OWNER = 55  # a blueprint is about who does what: no owners anywhere matters more
+
+# Words that make a stage name the sale itself, in English, Indonesian and Polish, matched
+# whole-word on the name folded to lower-case ASCII (so "Płatność" and "platnosc" both match).
+_PURCHASE = re.compile(
+    r"\b(?:purchas\w*|buy|buying|checkout|check[- ]out|pay|paying|payment\w*|ordering"
+    r"|beli|membeli|pembelian|dibeli|bayar|membayar|pembayaran|dibayar|transaksi|pemesanan"
+    r"|zakup\w*|kupno|kupowanie|platnos\w*|placeni\w*|zaplat\w*|kasa|zamowienie)\b"
+)
+# ...unless the name says it is after (or a repeat of) the sale: "Post-purchase", "Setelah
+# pembelian", "Po zakupie", "Repeat order", "Pembelian ulang", "Ponowny zakup".
+_AFTER = re.compile(
+    r"\b(?:post|after|following|repeat|again|setelah|sesudah|pasca|purna|ulang|kembali"
+    r"|po|ponown\w*|kolejn\w*)\b"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the map shows that deserves attention.
+
+    `stage` is the index in `journey_map.stages` (None for map-wide findings); `values` holds
+    the numbers (score, drop, gap, count …); `items` quotes user text (shortened)."""
+
+    kind: FindingKind
+    severity: float
+    stage: int | None = None
+    stage_name: str = ""
+    persona: str = ""
+    persona_index: int | None = None
+    other_persona: str = ""  # PERSONAS_DIFFER: the persona with the higher score
+    from_stage: int | None = None  # BIGGEST_DROP: the stage the mood falls from
+    from_stage_name: str = ""
+    lane: Lane | None = None  # EMPTY_LANE
+    values: Mapping[str, float] = field(default_factory=dict)
+    items: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """A stable id for ticking: kind, stage, persona and lane, e.g.
+        `finding.biggest_drop.s3.p0` (short enough for Telegram callback data)."""
+        parts = ["finding", self.kind.value]
+        if self.stage is not None:
+            parts.append(f"s{self.stage}")
+        if self.persona_index is not None:
+            parts.append(f"p{self.persona_index}")
+        if self.lane is not None:
+            parts.append(self.lane.value)
+        return ".".join(parts)
+
+    @property
+    def level(self) -> str:
+        if self.severity >= SEVERITY_HIGH:
+            return "high"
+        if self.severity >= SEVERITY_MEDIUM:
+            return "medium"
+        return "low"
+
+
+# --- Findings ---------------------------------------------------------------------------------
+
+
+def findings(journey_map: JourneyMap) -> list[Finding]:
+    """Everything the map shows, most important first."""
+    if not journey_map.stages:
+        return []
+    found: list[Finding] = []
+    found += _emotion_findings(journey_map)
+    empty = empty_lanes(journey_map)
+    found += [
+        Finding(FindingKind.EMPTY_LANE, _empty_lane_severity(journey_map, lane), lane=lane)
+        for lane in empty
+    ]
+    found += _stage_findings(journey_map, empty)
+    end = _ends_at_purchase(journey_map)
+    if end is not None:
+        found.append(end)
+    order, lanes = list(FindingKind), list(Lane)
+    return sorted(
+        found,
+        key=lambda f: (
+            -f.severity,
+            order.index(f.kind),
+            -1 if f.stage is None else f.stage,
+            f.persona_index if f.persona_index is not None else -1,
+            lanes.index(f.lane) if f.lane is not None else -1,
+        ),
+    )
+
+
+def personas_of(journey_map: JourneyMap) -> list[str]:
+    """The personas the emotions are about: the map's personas, then any name only ratings use
+    (a persona removed after it was rated still has a curve)."""
+    names = journey_map.persona_names()
+    for stage in journey_map.stages:
+        for rating in stage.emotions:
+            if rating.persona not in names:
+                names.append(rating.persona)
+    return names
+
+
+def _emotion_findings(journey_map: JourneyMap) -> list[Finding]:
+    stages = journey_map.stages
+    out: list[Finding] = []
+    personas = personas_of(journey_map)
+    for p_index, persona in enumerate(personas):
+        rated = [(i, s.emotion_of(persona)) for i, s in enumerate(stages)]
+        curve = [(i, score) for i, score in rated if score is not None]
+        if not curve:
+            continue
+        low_index, low = min(curve, key=lambda pair: pair[1])  # first of equal lows
+        if low < LOW_EMOTION_BELOW:
+            out.append(
+                Finding(
+                    FindingKind.LOWEST_EMOTION,
+                    _BASE[FindingKind.LOWEST_EMOTION] + 10 * (LOW_EMOTION_BELOW - low),
+                    stage=low_index,
+                    stage_name=stages[low_index].name,
+                    persona=persona,
+                    persona_index=p_index,
+                    values={"score": low},
+                )
+            )
+        # Neighbours on the curve: an unrated stage in between is stepped over.
+        drops = [
+            (a_score - b_score, a_index, b_index, a_score, b_score)
+            for (a_index, a_score), (b_index, b_score) in pairwise(curve)
+        ]
+        if drops:
+            drop, a_index, b_index, before, after = max(drops, key=lambda d: d[0])
+            if drop >= MIN_DROP:
+                out.append(
+                    Finding(
+                        FindingKind.BIGGEST_DROP,
+                        _BASE[FindingKind.BIGGEST_DROP] + 10 * drop,
+                        stage=b_index,
+                        stage_name=stages[b_index].name,
+                        persona=persona,
+                        persona_index=p_index,
+                        from_stage=a_index,
+                        from_stage_name=stages[a_index].name,
+                        values={"drop": drop, "before": before, "after": after},
+                    )
+                )
+    for s_index, stage in enumerate(stages):
+        scores = [(p, stage.emotion_of(p)) for p in personas]
+        rated_here = [(p, s) for p, s in scores if s is not None]
+        if len(rated_here) >= 2:
+            low_p, low = min(rated_here, key=lambda pair: pair[1])
+            high_p, high = max(rated_here, key=lambda pair: pair[1])
+            gap = high - low
+            if gap >= PERSONA_GAP:
+                out.append(
+                    Finding(
+                        FindingKind.PERSONAS_DIFFER,
+                        _BASE[FindingKind.PERSONAS_DIFFER] + 5 * gap,
+                        stage=s_index,
+                        stage_name=stage.name,
+                        persona=low_p,
+                        other_persona=high_p,
+                        values={"low": low, "high": high, "gap": gap},
+                    )
+                )
+        for p_index, persona in enumerate(personas):
+            spread = stage.emotion_spread(persona)
+            if spread is not None and spread[1] - spread[0] >= RATER_SPREAD:
+                width = spread[1] - spread[0]
+                out.append(
+                    Finding(
+                        FindingKind.RATERS_DISAGREE,
+                        _BASE[FindingKind.RATERS_DISAGREE] + 5 * width,
+                        stage=s_index,
+                        stage_name=stage.name,
+                        persona=persona,
+                        persona_index=p_index,
+                        values={"low": spread[0], "high": spread[1], "spread": width},
+                    )
+                )
+    return out
+
+
+def empty_lanes(journey_map: JourneyMap) -> list[Lane]:
+    """The lanes of this map's type with nothing in them on any stage."""
+    if not journey_map.stages:
+        return []
+    lanes = lanes_for(journey_map.map_type or MapType.CURRENT)
+    return [lane for lane in lanes if not any(_filled(s, lane) for s in journey_map.stages)]
+
+
+def _filled(stage: Stage, lane: Lane) -> bool:
+    if lane == Lane.EMOTION:
+        return bool(stage.emotions)
+    if lane == Lane.OWNER:
+        return _has_owner(stage)
+    return any(item.text.strip() for item in stage.items(lane))
+
+
+def _has_owner(stage: Stage) -> bool:
+    return stage.owner is not None and bool(stage.owner.text.strip())
+
+
+def _empty_lane_severity(journey_map: JourneyMap, lane: Lane) -> float:
+    if lane == Lane.OWNER and journey_map.map_type == MapType.BLUEPRINT:
+        return _BLUEPRINT_OWNER
+    return _EMPTY_LANE[lane]
+
+
+def _texts(items: Iterable[Item]) -> list[str]:
+    return [i.text.strip() for i in items if i.text.strip()]
+
+
+def _quote(texts: list[str]) -> tuple[str, ...]:
+    return tuple(shorten(text, QUOTE_CHARS) for text in texts[:QUOTED_ITEMS])
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text cut to `limit` characters at a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _stage_findings(journey_map: JourneyMap, empty: list[Lane]) -> list[Finding]:
+    """Per-stage gaps. A lane empty on the whole map is reported once (EMPTY_LANE), not again
+    for every stage."""
+    blueprint = journey_map.map_type == MapType.BLUEPRINT
+    out: list[Finding] = []
+
+    def add(
+        kind: FindingKind,
+        index: int,
+        extra: float = 0,
+        items: tuple[str, ...] = (),
+        values: Mapping[str, float] | None = None,
+    ) -> None:
+        name = journey_map.stages[index].name
+        severity = _BASE[kind] + extra
+        out.append(Finding(kind, severity, index, name, items=items, values=values or {}))
+
+    for index, stage in enumerate(journey_map.stages):
+        pains = _texts(stage.pains)
+        weight = 3 * min(len(pains), 5)
+        quoted = _quote(pains)
+        count = {"count": len(pains)}
+        if pains and Lane.OWNER not in empty and not _has_owner(stage):
+            add(FindingKind.PAIN_NO_OWNER, index, weight, items=quoted, values=count)
+        if pains and blueprint and Lane.BACKSTAGE not in empty and not _texts(stage.backstage):
+            add(FindingKind.PAIN_NO_BACKSTAGE, index, weight, items=quoted, values=count)
+        if pains and Lane.OPPORTUNITIES not in empty and not _texts(stage.opportunities):
+            add(FindingKind.PAIN_NO_IDEA, index, weight, items=quoted, values=count)
+        touchpoints = _texts(stage.touchpoints)
+        if Lane.TOUCHPOINTS not in empty and not touchpoints:
+            add(FindingKind.NO_TOUCHPOINTS, index)
+        if len(touchpoints) > MAX_TOUCHPOINTS_PER_STAGE:
+            over = len(touchpoints) - MAX_TOUCHPOINTS_PER_STAGE
+            values = {"count": len(touchpoints), "limit": MAX_TOUCHPOINTS_PER_STAGE}
+            add(FindingKind.TOO_MANY_TOUCHPOINTS, index, 2 * over, values=values)
+    return out
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII-ish form for matching: accents dropped, ł → l, spaces collapsed."""
+    text = text.casefold().replace("ł", "l")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.split())
+
+
+def _default_purchase_names() -> set[str]:
+    """The default purchase stage's name in every language (as the interview offered it)."""
+    names = set()
+    for lang in LANGUAGES:
+        name = t.template(lang, "stage.purchase")
+        if name != "stage.purchase":  # the catalog knows it
+            names.add(fold(name))
+    return names
+
+
+def is_purchase_stage(name: str) -> bool:
+    """Whether a stage name is the sale itself (not what comes after it)."""
+    folded = fold(name)
+    if not folded:
+        return False
+    if folded in _default_purchase_names():
+        return True
+    return bool(_PURCHASE.search(folded)) and not _AFTER.search(folded)
+
+
+def _ends_at_purchase(journey_map: JourneyMap) -> Finding | None:
+    if journey_map.map_type == MapType.DAY_IN_LIFE:
+        return None  # a day in the life is not a sales journey
+    last = len(journey_map.stages) - 1
+    if not is_purchase_stage(journey_map.stages[last].name):
+        return None
+    return Finding(
+        FindingKind.ENDS_AT_PURCHASE,
+        _BASE[FindingKind.ENDS_AT_PURCHASE],
+        stage=last,
+        stage_name=journey_map.stages[last].name,
+    )
+
+
+# --- Comparing two versions -------------------------------------------------------------------
+
+# The lanes compared item by item (the owner counts as a lane of at most one item).
+COMPARED_LANES: tuple[Lane, ...] = tuple(
+    lane for lane in Lane if lane in LIST_LANES or lane == Lane.OWNER
+)
+
+
+@dataclass(frozen=True)
+class EmotionChange:
+    """One persona's score at one stage present in both maps (matched by name)."""
+
+    stage_name: str
+    persona: str
+    before: float | None
+    after: float | None
+    before_stage: int
+    after_stage: int
+
+    @property
+    def delta(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class LaneChange:
+    """Items added and removed in one lane of one stage. A stage only in one map has all its
+    items added (or removed), and the other index is None."""
+
+    stage_name: str
+    lane: Lane
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    before_stage: int | None
+    after_stage: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    emotions: tuple[EmotionChange, ...] = ()
+    lanes: tuple[LaneChange, ...] = ()
+    stages_added: tuple[tuple[int, str], ...] = ()  # (index in after, name)
+    stages_removed: tuple[tuple[int, str], ...] = ()  # (index in before, name)
+    personas_added: tuple[str, ...] = ()
+    personas_removed: tuple[str, ...] = ()
+
+    @property
+    def emotion_changes(self) -> tuple[EmotionChange, ...]:
+        """Only the scores that moved, or were given or taken away."""
+        return tuple(e for e in self.emotions if e.delta != 0)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.emotion_changes
+            or self.lanes
+            or self.stages_added
+            or self.stages_removed
+            or self.personas_added
+            or self.personas_removed
+        )
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def match_stages(before: JourneyMap, after: JourneyMap) -> list[tuple[int | None, int | None]]:
+    """Pairs of stage indices (before, after) matched by name, case-insensitively; the k-th
+    stage of a name in one map pairs with the k-th of that name in the other. Unmatched stages
+    pair with None. Ordered by the after map, removed stages last."""
+    waiting: dict[str, list[int]] = {}
+    for index, stage in enumerate(before.stages):
+        waiting.setdefault(_key(stage.name), []).append(index)
+    pairs: list[tuple[int | None, int | None]] = []
+    used: set[int] = set()
+    for index, stage in enumerate(after.stages):
+        queue = waiting.get(_key(stage.name))
+        if queue:
+            b = queue.pop(0)
+            used.add(b)
+            pairs.append((b, index))
+        else:
+            pairs.append((None, index))
+    pairs += [(i, None) for i in range(len(before.stages)) if i not in used]
+    return pairs
+
+
+def _lane_texts(stage: Stage | None, lane: Lane) -> list[str]:
+    if stage is None:
+        return []
+    if lane == Lane.OWNER:
+        return [stage.owner.text.strip()] if _has_owner(stage) else []
+    return _texts(stage.items(lane))
+
+
+def _diff(old: list[str], new: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(added, removed), comparing case- and space-insensitively, counting repeats."""
+    old_left = Counter(_key(x) for x in old)
+    new_left = Counter(_key(x) for x in new)
+    added, removed = [], []
+    for text in new:
+        if old_left[_key(text)] > 0:
+            old_left[_key(text)] -= 1
+        else:
+            added.append(text)
+    for text in old:
+        if new_left[_key(text)] > 0:
+            new_left[_key(text)] -= 1
+        else:
+            removed.append(text)
+    return tuple(added), tuple(removed)
+
+
+def compare(before: JourneyMap, after: JourneyMap) -> Comparison:
+    """What changed from `before` (e.g. the current state) to `after` (the future state copied
+    from it): emotion scores per matched stage and persona, items per stage and lane, stages
+    and personas added or removed."""
+    before_personas = {_key(p): p for p in personas_of(before)}
+    after_personas = {_key(p): p for p in personas_of(after)}
+    # Personas matched case-insensitively; after's spelling wins.
+    personas = list(after_personas.values()) + [
+        p for k, p in before_personas.items() if k not in after_personas
+    ]
+
+    def score(stage: Stage, persona: str, names: dict[str, str]) -> float | None:
+        name = names.get(_key(persona))
+        return None if name is None else stage.emotion_of(name)
+
+    emotions: list[EmotionChange] = []
+    lanes: list[LaneChange] = []
+    added_stages: list[tuple[int, str]] = []
+    removed_stages: list[tuple[int, str]] = []
+    for b_index, a_index in match_stages(before, after):
+        b_stage = before.stages[b_index] if b_index is not None else None
+        a_stage = after.stages[a_index] if a_index is not None else None
+        if a_stage is not None and a_index is not None and b_stage is None:
+            added_stages.append((a_index, a_stage.name))
+        elif b_stage is not None and b_index is not None and a_stage is None:
+            removed_stages.append((b_index, b_stage.name))
+        elif a_stage is not None and b_stage is not None and a_index is not None:
+            for persona in personas:
+                old = score(b_stage, persona, before_personas)
+                new = score(a_stage, persona, after_personas)
+                if old is not None or new is not None:
+                    emotions.append(
+                        EmotionChange(a_stage.name, persona, old, new, b_index or 0, a_index)
+                    )
+        stage = a_stage or b_stage
+        if stage is None:
+            continue
+        for lane in COMPARED_LANES:
+            added, removed = _diff(_lane_texts(b_stage, lane), _lane_texts(a_stage, lane))
+            if added or removed:
+                lanes.append(LaneChange(stage.name, lane, added, removed, b_index, a_index))
+    return Comparison(
+        emotions=tuple(emotions),
+        lanes=tuple(lanes),
+        stages_added=tuple(added_stages),
+        stages_removed=tuple(removed_stages),
+        personas_added=tuple(p for k, p in after_personas.items() if k not in before_personas),
+        personas_removed=tuple(p for k, p in before_personas.items() if k not in after_personas),
+    )

@@ -1,0 +1,524 @@
+"""The analysis checklist sent after the map: findings computed from the map first (most
+important first), then the method's fixed questions, grouped. Every item has a stable id so
+ticks can be stored per map and item.
+
+Wording lives in `renderers/checklist_locales/{en,id,pl}.po` (lane names fall back to the
+shared flows catalog); layout lives in `renderers/templates/checklist.{txt,html}.j2`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from html import escape as html_escape
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+
+from flows.analysis import (
+    QUOTE_CHARS,
+    QUOTED_ITEMS,
+    Comparison,
+    Finding,
+    FindingKind,
+    compare,
+    findings,
+    shorten,
+)
+from flows.i18n import Text, domain
+from flows.model import JourneyMap
+from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, Lane, MapType
+
+CHECKLIST_LOCALES = Path(__file__).parent / "checklist_locales"
+TEMPLATES = Path(__file__).parent / "templates"
+tr = domain(CHECKLIST_LOCALES)
+
+# Telegram refuses messages longer than 4096 characters (counted in UTF-16 code units, so an
+# emoji counts twice); the raw HTML is never shorter than what Telegram counts.
+MESSAGE_LIMIT = 4096
+
+# How much user text goes into a checklist line (the full text is on the map).
+STAGE_CHARS = 80
+PERSONA_CHARS = 40
+
+FINDINGS = "findings"
+CHANGES = "changes"
+
+_ALL_TYPES = frozenset(MapType)
+_NOT_DAY = _ALL_TYPES - {MapType.DAY_IN_LIFE}  # purchase/order questions
+
+
+@dataclass(frozen=True)
+class Question:
+    """A fixed question from the method. `id` is stable: ticks are stored by it."""
+
+    id: str
+    types: frozenset[MapType] = _ALL_TYPES  # the map types it fits
+
+    @property
+    def key(self) -> str:
+        return f"checklist.{self.id}"
+
+
+# The fixed questions, grouped as the method asks them. Ids never change once shipped (ticks
+# refer to them); add new ones rather than renaming.
+GROUPS: tuple[tuple[str, tuple[Question, ...]], ...] = (
+    (
+        "customer",
+        (
+            Question("customer.expectations"),
+            Question("customer.right_info"),
+            Question("customer.whom_to_contact"),
+            Question("customer.when_wrong"),
+            Question("customer.delay_notice"),
+            Question("customer.order_ack", _NOT_DAY),
+            Question("customer.complaint_ack"),
+        ),
+    ),
+    (
+        "interactions",
+        (
+            Question("interactions.as_intended"),
+            Question("interactions.logical_flow"),
+            Question("interactions.right_contact"),
+            Question("interactions.right_info_amount"),
+        ),
+    ),
+    (
+        "organisation",
+        (
+            Question("organisation.efficient"),
+            Question("organisation.clear_owner"),
+            Question("organisation.not_confusing"),
+            Question("organisation.backstage", frozenset({MapType.BLUEPRINT})),
+        ),
+    ),
+    (
+        "touchpoints",
+        (
+            Question("touchpoints.needs_motivation"),
+            Question("touchpoints.serve_well"),
+            Question("touchpoints.enough_support"),
+            Question("touchpoints.negative_emotion"),
+            Question("touchpoints.daily_moments", frozenset({MapType.DAY_IN_LIFE})),
+        ),
+    ),
+    (
+        "pitfalls",
+        (
+            Question("pitfalls.assumptions"),
+            Question("pitfalls.one_persona"),
+            Question("pitfalls.internal_view"),
+            Question("pitfalls.stops_at_sale", _NOT_DAY),
+            Question("pitfalls.measure_results", frozenset({MapType.FUTURE})),
+            Question("pitfalls.never_revisited"),
+        ),
+    ),
+)
+
+QUESTION_IDS: tuple[str, ...] = tuple(q.id for _, questions in GROUPS for q in questions)
+
+_FIXED_KEYS = (
+    "checklist.title",
+    "checklist.title_untitled",
+    "checklist.goal",
+    "checklist.intro",
+    "checklist.progress",
+    "checklist.continued",
+    "checklist.findings.none",
+    "checklist.change.emotion",
+    "checklist.change.emotion_new",
+    "checklist.change.emotion_gone",
+    "checklist.change.added",
+    "checklist.change.removed",
+    "checklist.change.stage_added",
+    "checklist.change.stage_removed",
+    "checklist.change.persona_added",
+    "checklist.change.persona_removed",
+    "checklist.change.none",
+)
+
+# Every key of this module's own catalog, and the shared ones it borrows from flows.
+KEYS: frozenset[str] = frozenset(
+    _FIXED_KEYS
+    + tuple(f"checklist.heading.{name}" for name in (FINDINGS, CHANGES))
+    + tuple(f"checklist.heading.{name}" for name, _ in GROUPS)
+    + tuple(q.key for _, questions in GROUPS for q in questions)
+    + tuple(f"checklist.finding.{kind.value}" for kind in FindingKind)
+)
+SHARED_KEYS: frozenset[str] = frozenset(f"lane.{lane.value}" for lane in Lane)
+
+
+# --- Data -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number inside a message, formatted in the message's language (1.5 / 1,5)."""
+
+    value: float
+    signed: bool = False  # emotion scores: "+1", "-2", "0"
+
+    def format(self, lang: str) -> str:
+        value = round(float(self.value), 1)
+        if value == 0:
+            return "0"
+        pattern = "+0.#;-0.#" if self.signed else "0.#"
+        return format_decimal(value, pattern, locale=_lang(lang))
+
+    def __str__(self) -> str:
+        return self.format(DEFAULT_LANGUAGE)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: Text
+    level: str | None = None  # findings: "high" / "medium" / "low"
+
+
+@dataclass(frozen=True)
+class ChecklistSection:
+    id: str  # "findings", "changes", "customer", …
+    heading: Text
+    items: tuple[ChecklistItem, ...] = ()
+    notes: tuple[Text, ...] = ()  # lines that are not ticked (no findings, what changed)
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def questions_for(map_type: MapType | None) -> list[tuple[str, list[Question]]]:
+    """The fixed questions that fit a map type, by group."""
+    kind = map_type or MapType.CURRENT
+    return [(name, [q for q in qs if kind in q.types]) for name, qs in GROUPS]
+
+
+def _quoted(items: Sequence[str], total: int) -> str:
+    text = "; ".join(items)
+    return text + "; …" if total > len(items) else text
+
+
+def finding_text(finding: Finding) -> Text:
+    """The finding as a message (`checklist.finding.<kind>`), numbers still unformatted."""
+    v = finding.values
+    params: dict[str, Any] = {"stage": shorten(finding.stage_name, STAGE_CHARS)}
+    kind = finding.kind
+    if kind in (FindingKind.LOWEST_EMOTION, FindingKind.BIGGEST_DROP):
+        params["persona"] = shorten(finding.persona, PERSONA_CHARS)
+    if kind == FindingKind.LOWEST_EMOTION:
+        params["score"] = Number(v["score"], signed=True)
+    elif kind == FindingKind.BIGGEST_DROP:
+        params["drop"] = Number(v["drop"])
+        params["from_stage"] = shorten(finding.from_stage_name, STAGE_CHARS)
+    elif kind == FindingKind.PERSONAS_DIFFER:
+        params["low_persona"] = shorten(finding.persona, PERSONA_CHARS)
+        params["high_persona"] = shorten(finding.other_persona, PERSONA_CHARS)
+        params["low"] = Number(v["low"], signed=True)
+        params["high"] = Number(v["high"], signed=True)
+    elif kind == FindingKind.RATERS_DISAGREE:
+        params["persona"] = shorten(finding.persona, PERSONA_CHARS)
+        params["low"] = Number(v["low"], signed=True)
+        params["high"] = Number(v["high"], signed=True)
+    elif kind in (
+        FindingKind.PAIN_NO_OWNER,
+        FindingKind.PAIN_NO_BACKSTAGE,
+        FindingKind.PAIN_NO_IDEA,
+    ):
+        params["items"] = _quoted(finding.items, int(v.get("count", len(finding.items))))
+    elif kind == FindingKind.TOO_MANY_TOUCHPOINTS:
+        params["count"] = Number(v["count"])
+        params["limit"] = Number(v["limit"])
+    elif kind == FindingKind.EMPTY_LANE:
+        params = {"lane": Text.of(f"lane.{finding.lane}")}
+    return Text(f"checklist.finding.{kind.value}", params)
+
+
+def comparison_lines(comparison: Comparison) -> list[Text]:
+    """What changed, one line each: personas, stages, emotion scores that moved, items added
+    and removed in stages present in both versions."""
+    lines: list[Text] = []
+    for persona in comparison.personas_added:
+        lines.append(Text.of("checklist.change.persona_added", persona=_p(persona)))
+    for persona in comparison.personas_removed:
+        lines.append(Text.of("checklist.change.persona_removed", persona=_p(persona)))
+    for _, name in comparison.stages_added:
+        lines.append(Text.of("checklist.change.stage_added", stage=_s(name)))
+    for _, name in comparison.stages_removed:
+        lines.append(Text.of("checklist.change.stage_removed", stage=_s(name)))
+    for e in comparison.emotion_changes:
+        common = {"stage": _s(e.stage_name), "persona": _p(e.persona)}
+        if e.before is None and e.after is not None:
+            after = Number(e.after, signed=True)
+            lines.append(Text.of("checklist.change.emotion_new", after=after, **common))
+        elif e.after is None and e.before is not None:
+            before = Number(e.before, signed=True)
+            lines.append(Text.of("checklist.change.emotion_gone", before=before, **common))
+        elif e.before is not None and e.after is not None:
+            lines.append(
+                Text.of(
+                    "checklist.change.emotion",
+                    before=Number(e.before, signed=True),
+                    after=Number(e.after, signed=True),
+                    delta=Number(e.after - e.before, signed=True),
+                    **common,
+                )
+            )
+    for change in comparison.lanes:
+        if change.before_stage is None or change.after_stage is None:
+            continue  # the whole stage is new or gone: said above
+        lane = Text.of(f"lane.{change.lane}")
+        for key, texts in (("added", change.added), ("removed", change.removed)):
+            if texts:
+                quoted = [shorten(x, QUOTE_CHARS) for x in texts[:QUOTED_ITEMS]]
+                items = _quoted(quoted, len(texts))
+                stage = _s(change.stage_name)
+                lines.append(
+                    Text.of(f"checklist.change.{key}", stage=stage, lane=lane, items=items)
+                )
+    return lines or [Text.of("checklist.change.none")]
+
+
+def _s(name: str) -> str:
+    return shorten(name, STAGE_CHARS)
+
+
+def _p(name: str) -> str:
+    return shorten(name, PERSONA_CHARS)
+
+
+def checklist_items(
+    journey_map: JourneyMap, before: JourneyMap | None = None
+) -> list[ChecklistSection]:
+    """The checklist as data: the findings section first (with a note when there are none),
+    then what changed since `before` (when given), then the fixed questions that fit the map
+    type, by group. Empty groups are left out."""
+    found = findings(journey_map)
+    sections = [
+        ChecklistSection(
+            FINDINGS,
+            Text.of(f"checklist.heading.{FINDINGS}"),
+            tuple(ChecklistItem(f.id, finding_text(f), f.level) for f in found),
+            () if found else (Text.of("checklist.findings.none"),),
+        )
+    ]
+    if before is not None:
+        sections.append(
+            ChecklistSection(
+                CHANGES,
+                Text.of(f"checklist.heading.{CHANGES}"),
+                notes=tuple(comparison_lines(compare(before, journey_map))),
+            )
+        )
+    for name, questions in questions_for(journey_map.map_type):
+        if questions:
+            sections.append(
+                ChecklistSection(
+                    name,
+                    Text.of(f"checklist.heading.{name}"),
+                    tuple(ChecklistItem(q.id, Text.of(q.key)) for q in questions),
+                )
+            )
+    return sections
+
+
+def item_ids(sections: Iterable[ChecklistSection]) -> list[str]:
+    """Every tickable id, in order."""
+    return [item.id for section in sections for item in section.items]
+
+
+# --- Text -------------------------------------------------------------------------------------
+
+
+def _localize(value: Any, lang: str) -> Any:
+    if isinstance(value, Number):
+        return value.format(lang)
+    if isinstance(value, Text):
+        return Text(value.key, {k: _localize(v, lang) for k, v in value.params.items()})
+    if isinstance(value, list | tuple):
+        return [_localize(v, lang) for v in value]
+    return value
+
+
+def render_text(text: Text, lang: str) -> str:
+    """A checklist `Text` as plain text in `lang` (numbers in the language's format)."""
+    lang = _lang(lang)
+    return tr.render(_localize(text, lang), lang)
+
+
+def describe(finding: Finding, lang: str) -> str:
+    """One finding as a plain sentence."""
+    return render_text(finding_text(finding), lang)
+
+
+def _header(journey_map: JourneyMap, done: int, total: int) -> tuple[Text, list[Text]]:
+    title = shorten(journey_map.title, LIMITS.title_chars)
+    heading = (
+        Text.of("checklist.title", title=title) if title else Text.of("checklist.title_untitled")
+    )
+    lines: list[Text] = []
+    goal = shorten(journey_map.goal, LIMITS.item_chars)
+    if goal:
+        lines.append(Text.of("checklist.goal", goal=goal))
+    lines.append(Text.of("checklist.intro"))
+    lines.append(Text.of("checklist.progress", done=done, total=total))
+    return heading, lines
+
+
+@cache
+def _templates(html_mode: bool) -> Template:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=html_mode,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+    )
+    return env.get_template("checklist.html.j2" if html_mode else "checklist.txt.j2")
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class _Renderer:
+    """Renders header and section blocks in one language and mode."""
+
+    def __init__(self, lang: str, html_mode: bool, ticked: frozenset[str]) -> None:
+        self.lang = _lang(lang)
+        self.html = html_mode
+        self.ticked = ticked
+        self.module = _templates(html_mode).module
+
+    def line(self, text: Text) -> str | Markup:
+        plain = render_text(text, self.lang)
+        return Markup(html_escape(plain, quote=False)) if self.html else plain
+
+    def _block(self, rendered: Any) -> str:
+        return str(rendered).strip("\n")
+
+    def header(self, heading: Text, lines: list[Text]) -> str:
+        return self._block(self.module.header(self.line(heading), [self.line(x) for x in lines]))
+
+    def section(
+        self, heading: Text, items: Sequence[ChecklistItem], notes: Sequence[Text] = ()
+    ) -> str:
+        rows = [
+            {"text": self.line(i.text), "ticked": i.id in self.ticked, "level": i.level}
+            for i in items
+        ]
+        return self._block(
+            self.module.section(self.line(heading), rows, [self.line(n) for n in notes])
+        )
+
+    def rows_block(self, heading: Text, rows: Sequence[ChecklistItem | Text]) -> str:
+        items = [r for r in rows if isinstance(r, ChecklistItem)]
+        notes = [r for r in rows if isinstance(r, Text)]
+        return self.section(heading, items, notes)
+
+
+class _Messages:
+    """Blocks joined by a blank line into as few messages as fit under the limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.done: list[str] = []
+        self.current = ""
+
+    def joined(self, block: str) -> str:
+        return f"{self.current}\n\n{block}" if self.current else block
+
+    def fits(self, block: str) -> bool:
+        return telegram_length(self.joined(block)) <= self.limit
+
+    def add(self, block: str) -> None:
+        self.current = self.joined(block)
+
+    def close(self) -> None:
+        if self.current:
+            self.done.append(self.current)
+        self.current = ""
+
+    def add_section(self, renderer: _Renderer, section: ChecklistSection) -> None:
+        """The whole group where it fits, else the whole group in a new message; only a group
+        too long for any message is split by item, its heading repeated as "continued"."""
+        whole = renderer.section(section.heading, section.items, section.notes)
+        if self.fits(whole):
+            self.add(whole)
+            return
+        if telegram_length(whole) <= self.limit:
+            self.close()
+            self.add(whole)
+            return
+        heading = section.heading
+        chunk: list[ChecklistItem | Text] = []
+        for row in [*section.items, *section.notes]:
+            if self.fits(renderer.rows_block(heading, [*chunk, row])):
+                chunk.append(row)
+                continue
+            if chunk:
+                self.add(renderer.rows_block(heading, chunk))
+                heading = Text.of("checklist.continued", heading=section.heading)
+            self.close()
+            # A single row longer than a message cannot happen: user text is shortened.
+            chunk = [row]
+        if chunk:
+            self.add(renderer.rows_block(heading, chunk))
+
+
+def render_checklist(
+    journey_map: JourneyMap,
+    lang: str,
+    ticked: Iterable[str] = frozenset(),
+    html: bool = False,
+    before: JourneyMap | None = None,
+    limit: int = MESSAGE_LIMIT,
+) -> list[str]:
+    """The checklist as chat messages, each at most `limit` characters (Telegram's 4096):
+    header and findings first, then what changed since `before`, then the questions. Split
+    between groups when too long (and inside a group only if it alone is too long).
+    `html=True` gives Telegram HTML (parse_mode="HTML") with user text escaped."""
+    ticked_ids = frozenset(ticked)
+    sections = checklist_items(journey_map, before)
+    ids = item_ids(sections)
+    done = sum(1 for i in ids if i in ticked_ids)
+    renderer = _Renderer(lang, html, ticked_ids)
+    messages = _Messages(limit)
+    messages.add(renderer.header(*_header(journey_map, done, len(ids))))
+    for section in sections:
+        messages.add_section(renderer, section)
+    messages.close()
+    return messages.done
+
+
+def checklist_sections_for_export(
+    journey_map: JourneyMap,
+    lang: str,
+    ticked: Iterable[str] = frozenset(),
+    before: JourneyMap | None = None,
+) -> list[tuple[str, list[tuple[str, bool | None]]]]:
+    """For the PDF/HTML exports: (heading, [(plain text, ticked)]) per section, findings
+    first. `ticked` is None for a line that is not a checklist item (the "nothing stands out"
+    note, the lines of what changed): draw it without a box. Plain text, not escaped: the
+    exporter escapes for its own format."""
+    ticked_ids = frozenset(ticked)
+    out: list[tuple[str, list[tuple[str, bool | None]]]] = []
+    for section in checklist_items(journey_map, before):
+        rows: list[tuple[str, bool | None]] = [
+            (render_text(i.text, lang), i.id in ticked_ids) for i in section.items
+        ]
+        rows += [(render_text(n, lang), None) for n in section.notes]
+        out.append((render_text(section.heading, lang), rows))
+    return out
+
+
+def missing_keys(lang: str, keys: Iterable[str] = KEYS) -> set[str]:
+    """Keys (default: this module's own) that `lang`'s catalog chain cannot translate."""
+    return {key for key in keys if not tr.has(lang, key)}

@@ -1,0 +1,157 @@
+"""The database tables. A map can be read from its rows: the map, its personas and stages,
+one row per lane item and per emotion rating, each with its author and time.
+
+The interview in progress is kept as the engine's JSON (it changes on every answer and is
+only ever read whole); a finished map is written out into rows, and every version of it is
+also kept whole as JSON so older versions stay readable and can be compared."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ChatRow(SQLModel, table=True):
+    __tablename__ = "chats"
+
+    id: str = Field(primary_key=True, max_length=64)  # Telegram chat id, or "console"
+    kind: str = Field(max_length=16)  # private | group | supergroup | console
+    language: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(default_factory=now)
+
+
+class InterviewRow(SQLModel, table=True):
+    """One interview in progress per chat scope: the chat's in a group, the user's in private."""
+
+    __tablename__ = "interviews"
+    __table_args__ = (UniqueConstraint("chat_id", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(foreign_key="chats.id", index=True, max_length=64)
+    scope: str = Field(max_length=64)
+    state: str = Field(max_length=32)  # the step it is at, for people reading the table
+    data: str = Field(sa_column=Column(Text, nullable=False))  # flows.Interview as JSON
+    revision: int = Field(default=0)  # bumped on every save: the optimistic lock
+    map_id: int | None = Field(default=None, foreign_key="maps.id")  # set when editing a map
+    started_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class MapRow(SQLModel, table=True):
+    __tablename__ = "maps"
+    __table_args__ = (UniqueConstraint("chat_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(foreign_key="chats.id", index=True, max_length=64)
+    number: int  # 1, 2, 3 … within the chat: what users type in /map N
+    title: str = Field(max_length=200)
+    map_type: str = Field(max_length=16)
+    language: str = Field(max_length=8)
+    goal: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_by_id: str = Field(default="", max_length=64)
+    created_by_name: str = Field(default="", max_length=200)
+    copied_from_id: int | None = Field(default=None, foreign_key="maps.id")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now, index=True)
+
+
+class MapVersionRow(SQLModel, table=True):
+    __tablename__ = "map_versions"
+    __table_args__ = (UniqueConstraint("map_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    version: int
+    data: str = Field(sa_column=Column(Text, nullable=False))  # flows.JourneyMap as JSON
+    created_at: datetime = Field(default_factory=now)
+
+
+class PersonaRow(SQLModel, table=True):
+    __tablename__ = "personas"
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    position: int
+    name: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    author_id: str = Field(max_length=64)
+    author_name: str = Field(max_length=200)
+    created_at: datetime | None = None
+
+
+class StageRow(SQLModel, table=True):
+    __tablename__ = "stages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    position: int
+    name: str = Field(max_length=300)
+
+
+class LaneItemRow(SQLModel, table=True):
+    """One answer in a lane of a stage (touchpoints, pains, owner, …) or in the needs."""
+
+    __tablename__ = "lane_items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    stage_position: int | None = None  # None for the needs (have / need)
+    lane: str = Field(max_length=32)
+    position: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str = Field(max_length=64)
+    author_name: str = Field(max_length=200)
+    created_at: datetime | None = None
+
+
+class RatingRow(SQLModel, table=True):
+    __tablename__ = "emotion_ratings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    stage_position: int
+    persona: str = Field(max_length=300)
+    score: int
+    word: str = Field(default="", max_length=300)
+    author_id: str = Field(max_length=64)
+    author_name: str = Field(max_length=200)
+    created_at: datetime | None = None
+
+
+class ChecklistTickRow(SQLModel, table=True):
+    __tablename__ = "checklist_ticks"
+    __table_args__ = (UniqueConstraint("map_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    item: str = Field(max_length=64)
+    ticked_by: str = Field(default="", max_length=200)
+    ticked_at: datetime = Field(default_factory=now)
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """Telegram update ids already applied: a redelivered update is applied once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(default_factory=now)
+
+
+class ReminderRow(SQLModel, table=True):
+    __tablename__ = "reminders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(foreign_key="chats.id", index=True, max_length=64)
+    map_id: int = Field(foreign_key="maps.id")
+    due_at: datetime = Field(index=True)
+    sent_at: datetime | None = None
+    claimed_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=now)

@@ -1,0 +1,224 @@
+"""Storage guarantees, on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from flows.engine import handle, start
+from flows.interview import Event, Interview
+from flows.model import Author
+from flows.spec import LIST_LANES, MapType
+from storage.repository import Conflict, Duplicate, Store
+from storage.tables import LaneItemRow
+from tests.scripted import ANIA, BUDI, Interviewee
+
+CHAT = "-100123"
+OTHER_CHAT = "555"
+TRICKY = [
+    "Kopi susu ☕️ — „najlepsza” kawa, żółć ąęłńóśźż",
+    "<b>bold</b> & <i>not closed",
+    "*stars* _under_ [link](http://x) `code` ~strike~",
+    "Sate ayam 🍢 enak sekali!",
+    "z" * 300,
+]
+
+
+async def started(store: Store, chat: str = CHAT, scope: str = "group", until: str = "touchpoints"):
+    await store.ensure_chat(chat, "group", "en")
+    interview = Interviewee(personas=2, stages=3).run(until_state=until).interview
+    await store.start_interview(chat, scope, interview)
+    return interview
+
+
+async def finished_map(store: Store, chat: str = CHAT, title: str = "Kopi Kita") -> int:
+    await store.ensure_chat(chat, "group", "en")
+    journey_map = Interviewee(MapType.CURRENT, personas=2, stages=3).run().interview.map
+    journey_map.title = title
+    return (await store.finish_map(chat, journey_map)).number
+
+
+def answer(text: str, author: Author):
+    return lambda iv: handle(iv, Event.text(text, author))
+
+
+async def test_an_interview_is_kept_and_comes_back_whole(store: Store) -> None:
+    interview = await started(store)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None and loaded.interview == interview and loaded.revision == 0
+    assert await store.load_interview(CHAT, "someone-else") is None
+
+
+async def test_a_stale_write_is_refused(store: Store) -> None:
+    interview = await started(store)
+    await store.save_interview(CHAT, "group", interview, revision=0)
+    with pytest.raises(Conflict):
+        await store.save_interview(CHAT, "group", interview, revision=0)
+
+
+async def test_the_same_update_delivered_twice_is_applied_once(store: Store) -> None:
+    await started(store)
+    await store.apply(CHAT, "group", answer("Instagram", ANIA), update_id=9001)
+    with pytest.raises(Duplicate):
+        await store.apply(CHAT, "group", answer("Instagram", ANIA), update_id=9001)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None
+    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == ["Instagram"]
+
+
+async def test_members_answering_at_the_same_moment_all_keep_their_answers(store: Store) -> None:
+    await started(store)
+    members = [Author(id=str(200 + n), name=f"Member {n}") for n in range(10)]
+    await asyncio.gather(
+        *(
+            store.apply(CHAT, "group", answer(f"touchpoint of {m.name}", m), update_id=7000 + n)
+            for n, m in enumerate(members)
+        )
+    )
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None and loaded.revision == len(members)
+    items = loaded.interview.map.stages[0].touchpoints
+    assert sorted((i.text, i.author.id) for i in items) == sorted(
+        (f"touchpoint of {m.name}", m.id) for m in members
+    )
+
+
+async def test_answers_arriving_one_after_another_keep_their_order(store: Store) -> None:
+    await started(store)
+    for n, text in enumerate(["first", "second", "third"]):
+        await store.apply(CHAT, "group", answer(text, BUDI), update_id=100 + n)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None
+    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == [
+        "first",
+        "second",
+        "third",
+    ]
+
+
+async def test_text_comes_back_exactly_as_typed(store: Store) -> None:
+    await started(store)
+    for n, text in enumerate(TRICKY):
+        await store.apply(CHAT, "group", answer(text, ANIA), update_id=300 + n)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None
+    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == TRICKY
+    summary = await store.finish_map(CHAT, loaded.interview.map)
+    again = await store.get_map(CHAT, summary.number)
+    assert again is not None and [i.text for i in again.stages[0].touchpoints] == TRICKY
+    async with store.session() as s:
+        rows = await s.execute(
+            select(LaneItemRow.text)
+            .where(LaneItemRow.lane == "touchpoints", LaneItemRow.stage_position == 0)
+            .order_by(LaneItemRow.position)
+        )
+        assert list(rows.scalars()) == TRICKY
+
+
+async def test_a_finished_map_is_readable_row_by_row(store: Store) -> None:
+    number = await finished_map(store)
+    journey_map = await store.get_map(CHAT, number)
+    assert journey_map is not None
+    async with store.session() as s:
+        rows = (await s.execute(select(LaneItemRow))).scalars().all()
+    items_in_map = sum(
+        len(stage.items(lane)) for stage in journey_map.stages for lane in LIST_LANES
+    )
+    owners = sum(1 for stage in journey_map.stages if stage.owner)
+    needs = len(journey_map.needs.have) + len(journey_map.needs.need)
+    assert len(rows) == items_in_map + owners + needs
+    assert all(row.author_name == "Ania" for row in rows)
+
+
+async def test_a_chat_sees_only_its_own_maps(store: Store) -> None:
+    number = await finished_map(store, CHAT)
+    await store.ensure_chat(OTHER_CHAT, "private", "pl")
+    assert await store.get_map(OTHER_CHAT, number) is None
+    assert not await store.rename(OTHER_CHAT, number, "Stolen")
+    assert not await store.delete_map(OTHER_CHAT, number)
+    assert await store.copy(OTHER_CHAT, number, MapType.FUTURE, BUDI) is None
+    assert (await store.list_maps(OTHER_CHAT)).total == 0
+    kept = await store.get_map(CHAT, number)
+    assert kept is not None and kept.title == "Kopi Kita"
+
+
+async def test_maps_are_numbered_per_chat_and_listed_newest_first(store: Store) -> None:
+    for n in range(7):
+        await finished_map(store, CHAT, title=f"Map {n}")
+    other = await finished_map(store, OTHER_CHAT, title="Elsewhere")
+    assert other == 1
+    first = await store.list_maps(CHAT, page=1, per_page=5)
+    second = await store.list_maps(CHAT, page=2, per_page=5)
+    assert first.total == 7 and first.pages == 2
+    assert [m.title for m in first.maps] == [f"Map {n}" for n in (6, 5, 4, 3, 2)]
+    assert [m.number for m in second.maps] == [2, 1]
+
+
+async def test_versions_rename_copy_and_delete(store: Store) -> None:
+    number = await finished_map(store)
+    assert await store.rename(CHAT, number, "Kopi Kita 2.0")
+    versions = await store.versions(CHAT, number)
+    assert [v.version for v in versions] == [1, 2]
+    old = await store.get_map(CHAT, number, version=1)
+    new = await store.get_map(CHAT, number)
+    assert old is not None and new is not None
+    assert (old.title, new.title) == ("Kopi Kita", "Kopi Kita 2.0")
+
+    copy = await store.copy(CHAT, number, MapType.FUTURE, BUDI)
+    assert copy is not None and copy.number == number + 1 and copy.map_type == MapType.FUTURE
+    assert await store.copied_from(CHAT, copy.number) == number
+    copied = await store.get_map(CHAT, copy.number)
+    assert copied is not None and copied.stages == new.stages
+
+    assert await store.set_tick(CHAT, number, "customer.expectations", True, "Ania")
+    assert await store.ticks(CHAT, number) == {"customer.expectations"}
+    assert await store.delete_map(CHAT, number)
+    assert await store.get_map(CHAT, number) is None
+    assert await store.copied_from(CHAT, copy.number) is None
+    assert (await store.list_maps(CHAT)).total == 1
+
+
+async def test_finishing_an_edit_bumps_the_version(store: Store) -> None:
+    number = await finished_map(store)
+    journey_map = await store.get_map(CHAT, number)
+    assert journey_map is not None
+    interview = Interview(map=journey_map, state="review")
+    await store.start_interview(CHAT, "group", interview, map_number=number)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None and loaded.map_number == number
+    loaded.interview.map.goal = "Fewer late deliveries"
+    summary = await store.finish_interview(CHAT, "group", loaded.interview.map, number)
+    assert summary.version == 2 and summary.number == number
+    assert await store.load_interview(CHAT, "group") is None
+
+
+async def test_ticks_are_per_map(store: Store) -> None:
+    first = await finished_map(store)
+    second = await finished_map(store)
+    await store.set_tick(CHAT, first, "a", True)
+    await store.set_tick(CHAT, first, "b", True)
+    await store.set_tick(CHAT, first, "a", False)
+    assert await store.ticks(CHAT, first) == {"b"}
+    assert await store.ticks(CHAT, second) == set()
+
+
+async def test_the_migrations_match_the_tables(store: Store) -> None:
+    def differences(connection) -> list:  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+    async with store.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
+
+
+async def test_an_interview_started_afresh_replaces_the_unfinished_one(store: Store) -> None:
+    await started(store)
+    fresh = start(ANIA, "pl").interview
+    await store.start_interview(CHAT, "group", fresh)
+    loaded = await store.load_interview(CHAT, "group")
+    assert loaded is not None and loaded.interview.state == "map_type"
+    assert loaded.interview.lang == "pl"
