@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.engine import handle, start  # noqa: E402
-from flows.spec import MapType  # noqa: E402
-from tests.scripted import ANIA, BUDI, Interviewee  # noqa: E402
+from flows.engine import handle, start
+from flows.spec import MapType
+from tests.scripted import ANIA, BUDI, Interviewee
 
 EVENTS = 10_000
 

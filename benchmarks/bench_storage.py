@@ -23,16 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from flows.engine import handle  # noqa: E402
-from flows.interview import Event  # noqa: E402
-from storage.database import database_url  # noqa: E402
-from storage.repository import Store  # noqa: E402
-from storage.tables import ChatRow, MapRow  # noqa: E402
-from tests.scripted import ANIA, Interviewee  # noqa: E402
+from flows.engine import handle
+from flows.interview import Event
+from storage.database import database_url
+from storage.repository import Store
+from storage.tables import ChatRow, MapRow
+from tests.scripted import ANIA, Interviewee
 
 
 def stats(label: str, seconds: list[float]) -> None:
@@ -67,8 +67,14 @@ async def bench(url: str, ops: int) -> None:
         await s.flush()
         base = datetime.now(UTC)
         s.add_all(
-            MapRow(chat_id=f"chat{n % 100}", number=n // 100 + 1, title=f"Map {n}",
-                   map_type="current", language="en", updated_at=base - timedelta(minutes=n))
+            MapRow(
+                chat_id=f"chat{n % 100}",
+                number=n // 100 + 1,
+                title=f"Map {n}",
+                map_type="current",
+                language="en",
+                updated_at=base - timedelta(minutes=n),
+            )
             for n in range(10_000)
         )
         await s.commit()

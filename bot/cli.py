@@ -27,6 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--new", action="store_true", help="discard the unfinished interview and start afresh"
     )
 
+    run = commands.add_parser("run", help="the Telegram bot (polling, or a webhook)")
+    run.add_argument("--webhook-url", help="public HTTPS URL Telegram posts updates to")
+    run.add_argument("--listen", help="address the webhook server listens on (0.0.0.0)")
+    run.add_argument("--port", type=int, help="port of the webhook server (8443)")
+    run.add_argument("--env-file", type=Path, help="a .env file to read settings from")
+
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"], help="bring the database to the current schema")
 
@@ -56,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console import chat
 
         return asyncio.run(chat(args.lang, args.output_dir, new=args.new))
+    if args.command == "run":
+        return _run(args)
     if args.command == "db":
         return asyncio.run(_upgrade())
     if args.command == "maps":
@@ -63,6 +71,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return asyncio.run(_export(args.chat, args.number, args.output, args.version))
     return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(
+            args.env_file, webhook_url=args.webhook_url, listen=args.listen, port=args.port
+        )
+    except ConfigError as problem:
+        print(f"journeybot: {problem}", file=sys.stderr)
+        return 2
+    from telegram.error import InvalidToken
+
+    from bot.app import run
+
+    try:
+        return run(settings)
+    except InvalidToken:
+        print(
+            "journeybot: Telegram rejected the token (TELEGRAM_BOT_TOKEN); check it with "
+            "@BotFather",
+            file=sys.stderr,
+        )
+        return 2
 
 
 async def _upgrade() -> int:

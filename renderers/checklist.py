@@ -126,6 +126,7 @@ _FIXED_KEYS = (
     "checklist.title",
     "checklist.title_untitled",
     "checklist.goal",
+    "checklist.contributors",
     "checklist.intro",
     "checklist.progress",
     "checklist.continued",
@@ -365,6 +366,9 @@ def _header(journey_map: JourneyMap, done: int, total: int) -> tuple[Text, list[
     goal = shorten(journey_map.goal, LIMITS.item_chars)
     if goal:
         lines.append(Text.of("checklist.goal", goal=goal))
+    names = [author.name for author in journey_map.contributors()]
+    if names:  # in a team map, everyone who answered is named
+        lines.append(Text.of("checklist.contributors", names=", ".join(names)))
     lines.append(Text.of("checklist.intro"))
     lines.append(Text.of("checklist.progress", done=done, total=total))
     return heading, lines

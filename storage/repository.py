@@ -30,6 +30,7 @@ from storage.tables import (
     MapVersionRow,
     PersonaRow,
     ProcessedUpdateRow,
+    QuestionMessageRow,
     RatingRow,
     ReminderRow,
     StageRow,
@@ -55,6 +56,7 @@ class MapSummary:
     language: str
     version: int
     created_by: str
+    created_by_id: str
     updated_at: datetime
 
 
@@ -441,6 +443,34 @@ class Store:
         )
         return found.scalars().first()
 
+    # --- which question a bot message asked ----------------------------------------------
+
+    async def remember_question(
+        self, chat_id: str, message_id: int, scope: str, position: str
+    ) -> None:
+        async with self.session() as s:
+            s.add(
+                QuestionMessageRow(
+                    chat_id=chat_id, message_id=message_id, scope=scope, position=position
+                )
+            )
+            try:
+                await s.commit()
+            except IntegrityError:  # the same message remembered twice: keep the first
+                await s.rollback()
+
+    async def question_of(self, chat_id: str, message_id: int) -> tuple[str, str] | None:
+        """(scope, position token) of the question a bot message asked, if it asked one."""
+        async with self.session() as s:
+            found = await s.execute(
+                select(QuestionMessageRow.scope, QuestionMessageRow.position).where(
+                    QuestionMessageRow.chat_id == chat_id,
+                    QuestionMessageRow.message_id == message_id,
+                )
+            )
+            row = found.first()
+            return (row.scope, row.position) if row else None
+
     # --- checklist ticks --------------------------------------------------------------------
 
     async def set_tick(
@@ -529,6 +559,7 @@ def _summary(row: MapRow) -> MapSummary:
         language=row.language,
         version=row.version,
         created_by=row.created_by_name,
+        created_by_id=row.created_by_id,
         updated_at=row.updated_at,
     )
 

@@ -155,3 +155,18 @@ class ReminderRow(SQLModel, table=True):
     sent_at: datetime | None = None
     claimed_by: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=now)
+
+
+class QuestionMessageRow(SQLModel, table=True):
+    """Which interview question a bot message asked, so a reply to it (or a button on it)
+    lands on that question even after the interview moved on."""
+
+    __tablename__ = "question_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=64)
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    scope: str = Field(max_length=64)
+    position: str = Field(max_length=64)  # flows Position.token()
+    created_at: datetime = Field(default_factory=now)

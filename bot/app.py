@@ -1,0 +1,262 @@
+"""`journeybot run`: the python-telegram-bot Application, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot, BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.handlers import JourneyBot, Where, author_of
+from bot.maps import MapDesk
+from bot.ordering import PerChatUpdateProcessor
+from bot.ratelimit import RetryingRateLimiter
+from bot.rendering import PoolRenderer
+from bot.replies import t, tr
+from flows.engine import Outcome
+from flows.interview import Interview
+from flows.questions import question
+from flows.spec import LANGUAGES, MapType, pick_language
+from storage.database import is_sqlite
+from storage.repository import Store
+
+log = logging.getLogger("journeybot")
+
+FLOW_COMMANDS = ("back", "skip", "done", "cancel")
+MENU = (
+    "start",
+    "new",
+    "help",
+    "cancel",
+    "back",
+    "skip",
+    "done",
+    "maps",
+    "map",
+    "edit",
+    "rename",
+    "copy",
+    "delete",
+    "export",
+    "language",
+)
+
+
+class MapCommands:
+    """/maps, /map N, /edit N, /rename N title, /copy N [type], /delete N, /export N."""
+
+    def __init__(self, bot: JourneyBot) -> None:
+        self.bot = bot
+        self.desk = bot.desk
+        self.store = bot.store
+
+    async def _number(
+        self, update: Update, ctx: ContextTypes.DEFAULT_TYPE, usage: str
+    ) -> tuple[Where, int] | None:
+        where = await self.bot.where(update)
+        if where is None:
+            return None
+        args = ctx.args or []
+        if not args or not args[0].lstrip("#").isdigit():
+            await ctx.bot.send_message(
+                where.chat.id, t(where.lang, "bot.usage", usage=usage), parse_mode=ParseMode.HTML
+            )
+            return None
+        return where, int(args[0].lstrip("#"))
+
+    async def maps(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        where = await self.bot.where(update)
+        if where is not None:
+            page = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 1
+            await self.desk.send_list(ctx.bot, where.chat.id, where.chat_id, where.lang, page)
+
+    async def show(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._number(update, ctx, "/map N")
+        if found:
+            where, number = found
+            await self.desk.send_map(ctx.bot, where.chat.id, where.chat_id, number, where.lang)
+
+    async def export(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._number(update, ctx, "/export N")
+        if found:
+            where, number = found
+            await self.desk.send_exports(ctx.bot, where.chat.id, where.chat_id, number, where.lang)
+
+    async def rename(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._number(update, ctx, "/rename N title")
+        if not found:
+            return
+        where, number = found
+        title = " ".join((ctx.args or [])[1:]).strip()
+        if not title or len(title) > 120:
+            await ctx.bot.send_message(
+                where.chat.id,
+                t(where.lang, "bot.usage", usage="/rename N title"),
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        await self.desk.rename(ctx.bot, where.chat.id, where.chat_id, where.lang, number, title)
+
+    async def copy(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._number(update, ctx, "/copy N [current|future|day_in_life|blueprint]")
+        if not found:
+            return
+        where, number = found
+        wanted = (ctx.args or [])[1:2]
+        map_type = MapType(wanted[0]) if wanted and wanted[0] in set(MapType) else None
+        await self.desk.copy(
+            ctx.bot,
+            where.chat.id,
+            where.chat_id,
+            where.lang,
+            number,
+            map_type,
+            author_of(where.user),
+        )
+
+    async def delete(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        found = await self._number(update, ctx, "/delete N")
+        if found:
+            where, number = found
+            await self.desk.ask_delete(ctx.bot, where.chat.id, where.chat_id, where.lang, number)
+
+    async def edit(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        """Open a saved map on the review screen; finishing saves its next version."""
+        found = await self._number(update, ctx, "/edit N")
+        if not found:
+            return
+        where, number = found
+        loaded = await self.store.load_interview(where.chat_id, where.scope)
+        if loaded is not None and not loaded.interview.finished:
+            await self.bot.ask_resume_or_discard(ctx, where, loaded.interview)
+            return
+        journey_map = await self.store.get_map(where.chat_id, number)
+        summary = await self.store.map_summary(where.chat_id, number)
+        if journey_map is None or summary is None:
+            await self.desk.not_found(ctx.bot, where.chat.id, where.lang, number)
+            return
+        journey_map.language = where.lang
+        interview = Interview(
+            map=journey_map, state="review", group=where.group, facilitator=author_of(where.user)
+        )
+        await self.store.start_interview(where.chat_id, where.scope, interview, number)
+        await ctx.bot.send_message(
+            where.chat.id,
+            t(where.lang, "bot.editing", number=number, version=summary.version + 1),
+            parse_mode=ParseMode.HTML,
+        )
+        await self.bot.send(ctx, where, Outcome(interview, [question(interview)], False))
+
+
+async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context (never the token) and tell the user; their answers are stored."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "update %s in chat %s failed", update_id, chat.id if chat else None, exc_info=ctx.error
+    )
+    if chat is None:
+        return
+    user = update.effective_user if isinstance(update, Update) else None
+    language = pick_language(user.language_code if user else None)
+    try:
+        await ctx.bot.send_message(chat.id, t(language, "bot.error"), parse_mode=ParseMode.HTML)
+    except Exception:  # the error may be that we cannot send at all
+        log.warning("could not tell chat %s about the error", chat.id)
+
+
+def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
+    store = store or Store(settings.database_url)
+    renderer = renderer or PoolRenderer()
+    journey = JourneyBot(store, MapDesk(store, renderer))
+    maps = MapCommands(journey)
+
+    async def post_init(app: Application) -> None:
+        if is_sqlite(store.url):
+            await store.upgrade()
+        await renderer.start()
+        for lang in LANGUAGES:
+            commands = [BotCommand(c, tr(lang, f"bot.cmd.{c}")) for c in MENU]
+            await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+
+    async def post_shutdown(app: Application) -> None:
+        await renderer.stop()
+        await store.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .rate_limiter(
+            RetryingRateLimiter(max_retries=5, group_max_rate=settings.group_messages_per_minute)
+        )
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data["journey"] = journey
+    app.add_handler(CommandHandler("start", journey.cmd_start))
+    app.add_handler(CommandHandler("help", journey.cmd_help))
+    app.add_handler(CommandHandler("new", journey.cmd_new))
+    app.add_handler(CommandHandler("language", journey.cmd_language))
+    app.add_handler(CommandHandler(list(FLOW_COMMANDS), journey.cmd_flow))
+    app.add_handler(CommandHandler("maps", maps.maps))
+    app.add_handler(CommandHandler("map", maps.show))
+    app.add_handler(CommandHandler("export", maps.export))
+    app.add_handler(CommandHandler("rename", maps.rename))
+    app.add_handler(CommandHandler("copy", maps.copy))
+    app.add_handler(CommandHandler("delete", maps.delete))
+    app.add_handler(CommandHandler("edit", maps.edit))
+    app.add_handler(MessageHandler(filters.COMMAND, journey.cmd_unknown))
+    app.add_handler(CallbackQueryHandler(journey.on_button))
+    app.add_handler(
+        MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, journey.on_message)
+    )
+    app.add_error_handler(on_error)
+    return app
+
+
+async def check_token(settings: Settings) -> None:
+    """Ask the Bot API who we are before starting: a rejected token (InvalidToken) or an
+    unreachable server (NetworkError) is then one clear line, not PTB's retry traceback."""
+    async with Bot(
+        settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url
+    ):
+        pass
+
+
+def run(settings: Settings) -> int:
+    asyncio.run(check_token(settings))
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token in URLs
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per state change
+    app = build_application(settings)
+    allowed = Update.ALL_TYPES
+    if settings.webhook_url:
+        app.run_webhook(
+            listen=settings.listen,
+            port=settings.port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=allowed,
+        )
+    else:
+        app.run_polling(allowed_updates=allowed)
+    return 0

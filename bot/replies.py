@@ -1,0 +1,123 @@
+"""Engine replies as Telegram messages: HTML text (user text escaped), inline keyboards,
+ForceReply in groups, and splitting of long text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from flows.i18n import Text, domain, escape_html
+from flows.questions import Reply
+
+tr = domain(Path(__file__).parent / "locales")
+
+MESSAGE_LIMIT = 4096  # characters Telegram takes in one message (UTF-16 code units)
+CAPTION_LIMIT = 1024
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    html: str
+    markup: InlineKeyboardMarkup | ForceReply | None = None
+    position: str | None = None  # the question it asks (Position.token()), if any
+
+
+def html_of(reply: Reply, lang: str) -> str:
+    body = tr.render(reply.text, lang, escape=escape_html)
+    if reply.progress is None:
+        return body
+    return f"<i>{tr.render(reply.progress, lang, escape=escape_html)}</i>\n{body}"
+
+
+def keyboard(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
+    if reply.position is None:
+        return None
+    token = reply.position.token()
+    rows = [
+        [InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))]
+        for c in reply.choices
+    ]
+    commands = [
+        InlineKeyboardButton(
+            tr(lang, f"cmd.{name}"), callback_data=callbacks.pack(callbacks.COMMAND, token, name)
+        )
+        for name in reply.commands
+    ]
+    if commands:
+        rows.append(commands)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _answer(token: str, value: str) -> str:
+    return callbacks.pack(callbacks.ANSWER, token, value)
+
+
+def outgoing(reply: Reply, lang: str, group: bool) -> list[Outgoing]:
+    """One engine reply as one or more messages (long text split; the markup on the last)."""
+    text = html_of(reply, lang)
+    markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, lang)
+    if group and reply.position is not None:
+        # With privacy mode on, the bot sees only replies to its messages: ask for one.
+        text += "\n\n" + tr(lang, "bot.reply_hint")
+        if markup is None:
+            markup = ForceReply(selective=False)
+    parts = split(text)
+    token = reply.position.token() if reply.position else None
+    return [Outgoing(p) for p in parts[:-1]] + [Outgoing(parts[-1], markup, token)]
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Text cut into messages of at most `limit`, at line ends where possible.
+
+    Text here is our HTML with tags only around single lines (<i>, <b>), so a cut at a line
+    end never splits a tag."""
+    if telegram_length(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if telegram_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while telegram_length(line) > limit:  # one line longer than a message
+            cut = _fit(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _fit(line: str, limit: int) -> int:
+    cut = min(len(line), limit)
+    while telegram_length(line[:cut]) > limit:
+        cut -= 1
+    space = line.rfind(" ", 0, cut)
+    return space if space > cut // 2 else cut
+
+
+def caption(text: str) -> str:
+    """A photo caption kept within Telegram's 1024 characters."""
+    if telegram_length(text) <= CAPTION_LIMIT:
+        return text
+    cut = CAPTION_LIMIT - 1
+    while telegram_length(text[:cut]) > CAPTION_LIMIT - 1:
+        cut -= 1
+    return text[:cut] + "…"
+
+
+def t(lang: str, key: str, **params: object) -> str:
+    """A bot message in HTML, with the user-supplied values escaped."""
+    return tr.render(Text(key, params), lang, escape=escape_html)

@@ -1,0 +1,117 @@
+"""The emotion lane: one curve per persona over the scale, a face at every rated stage, and in a
+group map the spread of the members' ratings behind each face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+from matplotlib.transforms import Affine2D, ScaledTranslation
+
+from flows.model import Stage
+from flows.spec import EMOTION_SCORES
+from renderers import theme as th
+from renderers.faces import face
+from renderers.layout import EmotionArea, Layout
+
+
+@dataclass(frozen=True)
+class PlacedFace:
+    persona: str
+    stage: int
+    score: float  # the mean of everyone's ratings
+    x: float  # in points, the axes' data unit across
+    disc: Circle
+
+
+def eased(xs: list[float], ys: list[float], samples: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """A curve through the points that rests flat at each one (smoothstep between them): it
+    never overshoots the scale, and each face sits on a level stretch of its persona's line."""
+    if len(xs) < 2:
+        return np.asarray(xs, float), np.asarray(ys, float)
+    t = np.linspace(0.0, 1.0, samples)
+    ease = t * t * (3 - 2 * t)
+    parts_x, parts_y = [], []
+    for k in range(len(xs) - 1):
+        parts_x.append(xs[k] + (xs[k + 1] - xs[k]) * t)
+        parts_y.append(ys[k] + (ys[k + 1] - ys[k]) * ease)
+    return np.concatenate(parts_x), np.concatenate(parts_y)
+
+
+def runs(values: list[float | None]) -> list[list[int]]:
+    """Indexes of consecutive rated stages: a curve breaks where a stage is not rated."""
+    out: list[list[int]] = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if out and out[-1][-1] == index - 1:
+            out[-1].append(index)
+        else:
+            out.append([index])
+    return out
+
+
+def emotion_axes(fig: Figure, layout: Layout, area: EmotionArea) -> Axes:
+    box = area.box
+    rect = (
+        box.x / layout.width,
+        1 - box.bottom / layout.height,
+        box.w / layout.width,
+        box.h / layout.height,
+    )
+    ax = fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_xlim(box.x, box.right)
+    ax.set_ylim(area.low, area.high)
+    ax.set_zorder(2)  # over the cell backgrounds, under the texts
+    return ax
+
+
+def draw_emotion(
+    fig: Figure, layout: Layout, stages: list[Stage], colours: list[str]
+) -> tuple[Axes, list[PlacedFace]]:
+    area = layout.emotion
+    assert area is not None
+    ax = emotion_axes(fig, layout, area)
+    for score in EMOTION_SCORES:
+        if score:
+            ax.axhline(score, color="#f1e4b8", linewidth=0.6, zorder=0)
+    ax.axhline(0, color=th.ZERO_LINE, linewidth=0.9, linestyle=(0, (4, 3)), zorder=0)
+    for left in area.centres[1:]:
+        ax.axvline(left - (layout_col_pitch(area) / 2), color="#eee3c4", linewidth=0.6, zorder=0)
+
+    placed: list[PlacedFace] = []
+    points = Affine2D().scale(1 / 72) + fig.dpi_scale_trans
+    for j, persona in enumerate(layout.personas):
+        colour = colours[j]
+        xs = [c + area.offsets[j] for c in area.centres]
+        means = [s.emotion_of(persona) for s in stages]
+        for run in runs(means):
+            cx, cy = eased([xs[i] for i in run], [means[i] for i in run])
+            ax.plot(cx, cy, color=colour, linewidth=2.4, solid_capstyle="round", zorder=2)
+        for i, stage in enumerate(stages):
+            mean, spread = means[i], stage.emotion_spread(persona)
+            if mean is None or spread is None:
+                continue
+            if spread[0] != spread[1]:
+                ax.plot(
+                    [xs[i], xs[i]], list(spread), color=colour, alpha=th.SPREAD_ALPHA,
+                    linewidth=2 * th.FACE_RADIUS - 3, solid_capstyle="round", zorder=1,
+                )  # fmt: skip
+            at = points + ScaledTranslation(xs[i], mean, ax.transData)
+            patches = face(mean, colour, at)
+            for patch in patches:
+                patch.set_zorder(3)
+                ax.add_artist(patch)  # not add_patch: the limits are fixed, nothing to autoscale
+            placed.append(PlacedFace(persona, i, mean, xs[i], patches[0]))
+    return ax, placed
+
+
+def layout_col_pitch(area: EmotionArea) -> float:
+    """The distance between two stage centres (one column and its gap)."""
+    if len(area.centres) < 2:
+        return area.box.w
+    return area.centres[1] - area.centres[0]

@@ -1,0 +1,82 @@
+"""Every word the renderers show, through the translation layer, in the map's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_date
+
+from flows.i18n import domain
+from flows.model import JourneyMap, Stage
+from flows.spec import Lane, MapType, lanes_for, pick_language
+
+LOCALES = Path(__file__).parent / "locales"
+tr = domain(LOCALES)
+
+
+def language_of(journey_map: JourneyMap, lang: str | None = None) -> str:
+    """The language asked for, else the map's own."""
+    return pick_language(lang or journey_map.language)
+
+
+def lanes_of(journey_map: JourneyMap) -> tuple[Lane, ...]:
+    """The map type's lanes; a map whose type is not chosen yet shows the common ones, plus the
+    backstage when someone already filled it."""
+    if journey_map.map_type is not None:
+        return lanes_for(journey_map.map_type)
+    common = lanes_for(MapType.CURRENT)
+    if any(stage.backstage for stage in journey_map.stages):
+        return (*common, *(lane for lane in Lane if lane not in common))
+    return common
+
+
+def listed_lanes(journey_map: JourneyMap) -> tuple[Lane, ...]:
+    """The lanes the exports list: the map's own, plus any other lane that holds something, so
+    no answer is left out of them."""
+    shown = lanes_of(journey_map)
+
+    def filled(lane: Lane) -> bool:
+        if lane == Lane.OWNER:
+            return any(s.owner for s in journey_map.stages)
+        if lane == Lane.EMOTION:
+            return any(s.emotions for s in journey_map.stages)
+        return any(s.items(lane) for s in journey_map.stages)
+
+    return tuple(lane for lane in Lane if lane in shown or filled(lane))
+
+
+def persona_names(journey_map: JourneyMap) -> list[str]:
+    """The personas, plus any name rated without being declared (a partial map keeps it)."""
+    names = journey_map.persona_names()
+    for stage in journey_map.stages:
+        names += [r.persona for r in stage.emotions if r.persona not in names]
+    return names
+
+
+def lane_label(lang: str, lane: Lane) -> str:
+    return tr(lang, f"lane.{lane.value}")
+
+
+def map_type_label(lang: str, map_type: MapType | None) -> str:
+    return tr(lang, f"maptype.{map_type.value}") if map_type else tr(lang, "render.no_type")
+
+
+def title_of(journey_map: JourneyMap, lang: str) -> str:
+    return journey_map.title.strip() or tr(lang, "render.untitled")
+
+
+def stage_name(lang: str, stage: Stage, index: int) -> str:
+    return stage.name.strip() or tr(lang, "render.stage_number", number=index + 1)
+
+
+def score_text(score: float) -> str:
+    """+1, −2, 0, +0.5: signed, with a true minus sign, no trailing zeros."""
+    number = f"{abs(score):.1f}".removesuffix(".0")
+    if number == "0":
+        return "0"
+    return ("+" if score > 0 else "−") + number
+
+
+def date_text(moment: datetime, lang: str) -> str:
+    return format_date(moment, format="medium", locale=lang)

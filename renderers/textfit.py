@@ -1,0 +1,134 @@
+"""Fitting user text into cells: cleaning it for the font, measuring, wrapping, cutting with "…".
+
+Widths come from the font's own advance table (fontTools) rather than from matplotlib, which
+would lay every candidate line out again: wrapping a whole map this way costs a few
+milliseconds. Kerning only ever narrows a Latin line here, so the sums are a safe upper bound.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from renderers.theme import BOLD_FONT, REGULAR_FONT, TextStyle
+
+ELLIPSIS = "…"
+# Measured widths are stretched a little: Agg's hinting may widen a line by a pixel or two at
+# the small preview resolution, and nothing may touch its cell's edge.
+WIDTH_SAFETY = 1.03
+
+
+@dataclass(frozen=True)
+class FontMetrics:
+    """Advance widths in em, by character, for one font file."""
+
+    advances: dict[str, float]
+    fallback: float  # for a character the font lacks (never drawn: `clean` removes those)
+
+    @classmethod
+    def load(cls, path: Path) -> FontMetrics:
+        with TTFont(path, lazy=True) as font:
+            units = font["head"].unitsPerEm
+            hmtx = font["hmtx"]
+            cmap = font.getBestCmap()
+            advances = {chr(code): hmtx[glyph][0] / units for code, glyph in cmap.items()}
+        return cls(advances, fallback=advances.get("M", 0.8))
+
+    def width(self, text: str, size: float) -> float:
+        get = self.advances.get
+        return sum(get(ch, self.fallback) for ch in text) * size * WIDTH_SAFETY
+
+
+@cache
+def metrics(bold: bool) -> FontMetrics:
+    return FontMetrics.load(BOLD_FONT if bold else REGULAR_FONT)
+
+
+@cache
+def drawable() -> frozenset[str]:
+    """Characters both faces can draw; anything else would come out as an empty box."""
+    both = frozenset(metrics(False).advances) & frozenset(metrics(True).advances)
+    # Emoji glue (variation selectors, joiner, keycap) means nothing without the emoji.
+    glue = {chr(c) for c in (*range(0xFE00, 0xFE10), 0x200D, 0x20E3)}
+    return both - glue
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+([,.;:!?…])")
+
+
+def clean(text: str) -> str:
+    """Text the font can draw: colour emoji and other glyphs DejaVu lacks are dropped (the
+    exports keep them), joiners and variation selectors with them; DejaVu's own monochrome
+    symbols (☺ ❤ ✓ ☀) stay."""
+    text = unicodedata.normalize("NFC", text)
+    ok = drawable()
+    kept = "".join(ch for ch in text if ch == "\n" or (ch in ok and ch.isprintable()))
+    if len(kept) != len(text):  # "late 😤!" should not become "late !"
+        kept = _SPACE_BEFORE_MARK.sub(r"\1", kept)
+    lines = (_SPACES.sub(" ", line).strip() for line in kept.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def text_width(text: str, style: TextStyle) -> float:
+    return metrics(style.bold).width(text, style.size)
+
+
+def _break_word(word: str, width: float, style: TextStyle) -> list[str]:
+    """A word wider than the line (a URL, a long compound) is cut between characters."""
+    pieces, current = [], ""
+    for ch in word:
+        if current and text_width(current + ch, style) > width:
+            pieces.append(current)
+            current = ch
+        else:
+            current += ch
+    return [*pieces, current] if current else pieces
+
+
+def wrap(text: str, width: float, style: TextStyle) -> list[str]:
+    """Greedy word wrap; explicit newlines start a new line."""
+    lines: list[str] = []
+    for paragraph in clean(text).split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if text_width(candidate, style) <= width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            pieces = _break_word(word, width, style)
+            lines.extend(pieces[:-1])
+            current = pieces[-1] if pieces else ""
+        if current:
+            lines.append(current)
+    return lines
+
+
+def with_ellipsis(line: str, width: float, style: TextStyle) -> str:
+    """The line shortened until it ends in "…" within the width, at a word end when that
+    keeps most of the line."""
+    line = line.rstrip(" .,;:…")
+    while line and text_width(line + ELLIPSIS, style) > width:
+        cut = line.rfind(" ")
+        at_word = cut > len(line) * 0.6
+        line = (line[:cut] if at_word else line[:-1]).rstrip(" .,;:")
+    return line + ELLIPSIS
+
+
+def fit(text: str, width: float, style: TextStyle, max_lines: int) -> tuple[list[str], bool]:
+    """The wrapped lines, at most `max_lines`, and whether the text had to be cut."""
+    lines = wrap(text, width, style)
+    if len(lines) <= max_lines:
+        return lines, False
+    if max_lines <= 0:
+        return [], True
+    kept = lines[:max_lines]
+    kept[-1] = with_ellipsis(kept[-1], width, style)
+    return kept, True

@@ -1,0 +1,149 @@
+"""End-to-end harness: the real bot (the `journeybot run` process, or the Application
+in-process) against the fake Bot API over HTTP, and people who use it like a person would:
+read the last question, type or press a button, wait for the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser, SentMessage
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def journeybot() -> list[str]:
+    script = Path(sys.executable).with_name("journeybot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+@dataclass
+class BotProcess:
+    """`journeybot run` as a separate process, pointed at the fake server."""
+
+    api: FakeBotApi
+    database_url: str
+    workdir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    process: asyncio.subprocess.Process | None = None
+    log: Path | None = None
+
+    async def start(self) -> None:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": self.api.token,
+            "JOURNEYBOT_API_URL": self.api.url,
+            "JOURNEYBOT_DATABASE_URL": self.database_url,
+            "JOURNEYBOT_LOG_LEVEL": "INFO",
+            # The fake server has no flood limits; real groups keep Telegram's 20 a minute.
+            "JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE": "600",
+            **self.extra_env,
+        }
+        self.log = self.workdir / f"bot-{len(list(self.workdir.glob('bot-*.log')))}.log"
+        handle = self.log.open("wb")
+        self.process = await asyncio.create_subprocess_exec(
+            *journeybot(),
+            "run",
+            *self.args,
+            cwd=self.workdir,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        # Ready once it registered its commands (post_init ran) and polls or set its webhook.
+        await self.api.wait_until(lambda: bool(self.api.calls_of("setMyCommands")), timeout=60)
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean-up, as in a crash or a hard restart."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(self.process.wait(), 30)
+        except TimeoutError:
+            await self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log else ""
+
+
+@dataclass
+class Person:
+    """Someone using the bot in a chat."""
+
+    api: FakeBotApi
+    chat: FakeChat
+    user: FakeUser
+    since: int = 0
+
+    @property
+    def group(self) -> bool:
+        return self.chat.is_group
+
+    def _mark(self) -> None:
+        self.since = self.api.mark()
+
+    def says(self, text: str, reply_to: int | None = None) -> None:
+        self._mark()
+        self.api.user_text(self.chat, self.user, text, reply_to=reply_to)
+
+    def answers(self, text: str) -> None:
+        """Types an answer; in a group, as a reply to the bot's latest question."""
+        reply_to = self.last_question().message_id if self.group else None
+        self.says(text, reply_to=reply_to)
+
+    def command(self, name: str, args: str = "") -> None:
+        self._mark()
+        self.api.user_command(self.chat, self.user, name, args)
+
+    async def presses(self, label: str, message_id: int | None = None, timeout: float = 20) -> str:
+        """Taps a button, once a message showing it has arrived."""
+
+        def shown() -> bool:
+            return any(
+                button.get("text") == label
+                for message in self.api.messages_in(self.chat)
+                if message_id is None or message.message_id == message_id
+                for row in (message.inline_keyboard or [])
+                for button in row
+            )
+
+        await self.api.wait_until(shown, timeout=timeout)
+        self._mark()
+        return self.api.press_button_text(self.chat, self.user, label, message_id=message_id)
+
+    async def sees(
+        self,
+        predicate: str | Callable[[SentMessage], bool],
+        timeout: float = 20,
+        method: str | None = None,
+    ) -> SentMessage:
+        return await self.api.wait_for(
+            predicate, timeout, chat=self.chat, method=method, since=self.since
+        )
+
+    def last_question(self) -> SentMessage:
+        """The newest bot message in this chat that asks something (buttons or ForceReply)."""
+        for sent in reversed(self.api.sent):
+            if (
+                sent.chat_id == self.chat.id
+                and sent.method == "sendMessage"
+                and (sent.buttons or (sent.reply_markup or {}).get("force_reply"))
+            ):
+                return sent
+        raise AssertionError("no question was asked in this chat")
+
+    def texts(self) -> list[str]:
+        return [s.content for s in self.api.sent if s.chat_id == self.chat.id]

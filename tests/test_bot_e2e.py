@@ -1,0 +1,413 @@
+"""The product as its users meet it: the real `journeybot run` process, talking HTTP to the
+fake Bot API, used by people in a private chat and in a group."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from flows.model import JourneyMap
+from storage.repository import Store
+from tests.e2e import BotProcess, Person
+from tests.fakebotapi import FakeBotApi
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture
+async def api():
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(params=["polling"])
+async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, tmp_path: Path):
+    """The bot process; in webhook mode it listens on a local port the fake posts to."""
+    if request.param == "webhook":
+        port = free_port()
+        process = BotProcess(
+            api,
+            sqlite_url,
+            tmp_path,
+            extra_env={"JOURNEYBOT_WEBHOOK_SECRET": "s3cret-token"},
+            args=(
+                "--webhook-url",
+                f"http://127.0.0.1:{port}/telegram",
+                "--listen",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ),
+        )
+    else:
+        process = BotProcess(api, sqlite_url, tmp_path)
+    await process.start()
+    yield process
+    await process.stop()
+    # Our own code never failed (PTB may log a traceback for an injected 502 page).
+    errors = [
+        line
+        for line in process.output().splitlines()
+        if " ERROR journeybot" in line or " ERROR bot." in line
+    ]
+    assert not errors, process.output()[-3000:]
+
+
+async def walk_through_a_stage(
+    person: Person, touchpoint: str, score_label: str, pain: str | None
+) -> None:
+    """Touchpoints typed, actions skipped by button, thoughts skipped by command, an
+    emotion face pressed, a pain typed (or skipped), ideas skipped, an owner typed."""
+    await person.sees("where does the customer meet your business")
+    person.answers(touchpoint)
+    await person.sees("Saved (1 added")
+    await person.presses("✔ Done")
+    await person.sees("what does the customer do here")
+    await person.presses("⏭ Skip")
+    await person.sees("what is the customer thinking")
+    person.command("skip")
+    await person.sees("how does Dewi feel here")
+    await person.presses(score_label)
+    await person.sees("what goes wrong")
+    if pain:
+        person.answers(pain)
+        await person.sees("Saved (1 added")
+        await person.presses("✔ Done")
+    else:
+        await person.presses("⏭ Skip")
+    await person.sees("what could you do better")
+    await person.presses("⏭ Skip")
+    await person.sees("who in your business is responsible")
+    person.answers("Barista team")
+
+
+@pytest.mark.parametrize("bot", ["polling", "webhook"], indirect=True)
+async def test_a_whole_interview_in_a_private_chat(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Sari", "sari", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+
+    me.command("start")
+    await me.sees("map their customers")
+    await me.presses("🗺 Start a new map")
+    await me.sees("What kind of map shall we make?")
+    await me.presses("Current state")
+    edited = await me.sees(
+        lambda m: m.method == "editMessageText" and "✓ Current state" in m.content
+    )
+    assert not edited.buttons  # the answered question lost its keyboard
+    await me.sees("What business or product is this map about?")
+    me.answers("Kopi Kita <online> & co")
+    await me.sees("What should this map help you achieve?")
+    me.answers("Fewer complaints about late delivery")
+    await me.sees("Who are your customers?")
+    me.answers("Dewi: office worker, orders before 9")
+    await me.sees("Saved (1 added")
+    me.command("done")
+    await me.sees("What stages does your customer go through?")
+    me.answers("Order\nDelivery")
+    await me.sees("Saved (2 added")
+    await me.presses("✔ Done")
+    await walk_through_a_stage(me, "Instagram", "🙂 +1 good", None)
+    await walk_through_a_stage(me, "Courier app", "😠 −2 very bad", "Courier is late")
+    await me.sees("What resources do you already have")
+    await me.presses("⏭ Skip")
+    await me.sees("what would you still need")
+    await me.presses("⏭ Skip")
+    review = await me.sees("Here is your map so far")
+    assert "Kopi Kita <online> & co" in review.content  # escaped on the way, shown as typed
+    await me.presses("✅ Finish and draw the map")
+
+    photo = await me.sees(lambda m: m.method == "sendPhoto", timeout=60)
+    width, height = png_size(photo.files["photo"].data)
+    (Path(sqlite_url.removeprefix("sqlite:///")).parent / "map.png").write_bytes(
+        photo.files["photo"].data
+    )
+    assert width + height <= 10000 and max(width, height) / min(width, height) <= 20
+    assert width >= 1000 and len(photo.files["photo"].data) < 10 * 1024 * 1024
+    full = await me.sees(lambda m: m.method == "sendDocument", timeout=60)
+    assert png_size(full.files["document"].data)[0] >= width
+    await me.sees("Tick off what you have already checked", timeout=30)
+    checklist = next(text for text in me.texts() if "Analysis checklist" in text)
+    assert "Dewi feels worst at “Delivery” (-2)" in checklist
+    assert "Kopi Kita <online> & co" in checklist
+
+    store = Store(sqlite_url)
+    try:
+        journey_map = await store.get_map(str(owner.id), 1)
+    finally:
+        await store.close()
+    assert journey_map is not None and journey_map.title == "Kopi Kita <online> & co"
+    assert [i.text for i in journey_map.stages[1].pains] == ["Courier is late"]
+    assert journey_map.stages[1].emotions[0].score == -2
+    assert journey_map.stages[0].owner is not None
+
+
+async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url: str) -> None:
+    owner = api.new_user("Budi", "budi", language_code="id")
+    me = Person(api, api.private_chat(owner), owner)
+    await seed_map(sqlite_url, str(owner.id), "Warung Bu Sari")
+
+    me.command("maps")
+    listing = await me.sees("Peta di chat ini")
+    assert "Warung Bu Sari" in listing.content
+    await me.presses("1. Warung Bu Sari")
+    await me.sees(lambda m: m.method == "sendPhoto", timeout=60)
+
+    me.command("export", "1")
+    documents = []
+    for _ in range(4):
+        documents.append(
+            await me.sees(
+                lambda m: (
+                    m.method == "sendDocument"
+                    and m not in documents
+                    and not m.files["document"].filename.endswith(".png")
+                ),
+                timeout=60,
+            )
+        )
+    names = sorted(d.files["document"].filename for d in documents)
+    assert [n.rsplit(".", 1)[1] for n in names] == ["csv", "html", "json", "pdf"]
+    by_ext = {
+        n.rsplit(".", 1)[1]: d.files["document"].data
+        for n, d in zip(
+            names, sorted(documents, key=lambda d: d.files["document"].filename), strict=True
+        )
+    }
+    assert JourneyMap.from_json(by_ext["json"]).title == "Warung Bu Sari"
+    assert len(PdfReader(io.BytesIO(by_ext["pdf"])).pages) >= 1
+    assert b"Warung Bu Sari" in by_ext["html"] and b"http://" not in by_ext["html"]
+    assert by_ext["csv"].decode().count("\n") > 20
+
+    me.command("map", "7")
+    await me.sees("Tidak ada peta 7")
+
+
+async def seed_map(url: str, chat_id: str, title: str) -> None:
+    from tests.scripted import Interviewee
+
+    store = Store(url)
+    try:
+        await store.upgrade()
+        await store.ensure_chat(chat_id, "private", "id")
+        journey_map = Interviewee(personas=2, stages=3, lang="id").run().interview.map
+        journey_map.title = title
+        await store.finish_map(chat_id, journey_map)
+    finally:
+        await store.close()
+
+
+async def test_a_restart_in_the_middle_of_an_interview(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    owner = api.new_user("Ania", "ania", language_code="pl")
+    me = Person(api, api.private_chat(owner), owner)
+    first = BotProcess(api, sqlite_url, tmp_path)
+    await first.start()
+    me.command("new")
+    await me.sees("Jaką mapę robimy?")
+    await me.presses("Stan obecny")
+    await me.sees("Jakiej firmy lub produktu dotyczy mapa?")
+    me.answers("Studio Fit")
+    await me.sees("Co ta mapa ma pomóc osiągnąć?")
+    await first.kill()
+
+    me.answers("Mniej rezygnacji")  # typed while the bot is down
+    second = BotProcess(api, sqlite_url, tmp_path)
+    await second.start()
+    try:
+        await me.sees("Kim są Twoi klienci?", timeout=30)
+        me.command("new")
+        choice = await me.sees("niedokończona mapa")
+        assert "Studio Fit" in choice.content
+        await me.presses("▶ Kontynuuj")
+        resumed = await me.sees("Kim są Twoi klienci?")
+        assert "Krok 4 z 8" in resumed.content
+    finally:
+        await second.stop()
+
+
+async def test_a_missing_token_is_one_clear_line(tmp_path: Path) -> None:
+    import os
+
+    from tests.e2e import journeybot
+
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    process = await asyncio.create_subprocess_exec(
+        *journeybot(),
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await process.communicate()
+    assert process.returncode == 2
+    assert err.decode().strip().count("\n") == 0 and "TELEGRAM_BOT_TOKEN" in err.decode()
+
+
+async def test_a_rejected_token_is_one_clear_line(api: FakeBotApi, tmp_path: Path) -> None:
+    import os
+
+    from tests.e2e import journeybot
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:wrong",
+        "JOURNEYBOT_API_URL": api.url,
+        "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        *journeybot(),
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2, err.decode()[-2000:]
+    assert "rejected the token" in err.decode() and "Traceback" not in err.decode()
+    assert "wrong" not in err.decode()  # the token is never printed
+
+
+async def test_a_group_of_three_where_two_answer_at_once(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    ania = api.new_user("Ania", "ania")
+    budi = api.new_user("Budi", "budi", language_code="id")
+    citra = api.new_user("Citra", "citra")
+    chat = api.new_group("Kopi Kita team", [ania, budi, citra], admins=[ania])
+    lead, b, c = (Person(api, chat, u) for u in (ania, budi, citra))
+
+    lead.command("new")
+    await lead.sees("is starting a customer journey map")
+    await lead.presses("Current state")
+    await lead.sees("What business or product")
+    lead.answers("Kopi Kita")
+    await lead.sees("What should this map help you achieve?")
+    b.answers("More repeat customers")
+    await lead.sees("Who are your customers?")
+    question = lead.last_question()
+    # Two members answer the same question at the same moment.
+    b.says("Dewi: office worker", reply_to=question.message_id)
+    c.says("Rudi: student", reply_to=question.message_id)
+    await lead.sees("2 of at most 5")
+    b.command("done")
+    await b.sees("Only Ania")
+    await lead.presses("✔ Done")
+    await lead.sees("What stages does your customer go through?")
+    lead.answers("Order\nPickup")
+    await lead.sees("Saved (2 added")
+    await lead.presses("✔ Done")
+
+    for stage in ("Order", "Pickup"):
+        touch = await lead.sees(f"{stage}: where does the customer meet your business")
+        b.says(f"Instagram ({stage})", reply_to=touch.message_id)
+        c.says(f"WhatsApp ({stage})", reply_to=touch.message_id)
+        await lead.sees("2 of at most 12")
+        await lead.presses("✔ Done")
+        for asked in ("what does the customer do here", "what is the customer thinking"):
+            await lead.sees(asked)
+            await lead.presses("⏭ Skip")
+        rating = await lead.sees("how does Dewi feel here")
+        await b.presses("🙁 −1 bad", message_id=rating.message_id)
+        await c.presses("🙂 +1 good", message_id=rating.message_id)
+        await api.wait_until(lambda: len(api.callback_answers) >= 2, timeout=20)
+        await lead.presses("😐 0 neutral", message_id=rating.message_id)
+        rudi = await lead.sees("how does Rudi feel here")
+        await lead.presses("😄 +2 very good", message_id=rudi.message_id)
+        for asked in ("what goes wrong", "what could you do better"):
+            await lead.sees(asked)
+            await lead.presses("⏭ Skip")
+        await lead.sees("who in your business is responsible")
+        lead.answers("Barista team")
+    for asked in ("What resources do you already have", "what would you still need"):
+        await lead.sees(asked)
+        await lead.presses("⏭ Skip")
+    await lead.sees("Here is your map so far")
+    await lead.presses("✅ Finish and draw the map")
+    await lead.sees(lambda m: m.method == "sendPhoto", timeout=60)
+    checklist = await lead.sees("Budi", timeout=30)  # contributors are named
+    assert checklist
+
+    store = Store(sqlite_url)
+    try:
+        journey_map = await store.get_map(str(chat.id), 1)
+    finally:
+        await store.close()
+    assert journey_map is not None
+    assert [(p.name, p.author.name) for p in journey_map.personas] == [
+        ("Dewi", "Budi"),
+        ("Rudi", "Citra"),
+    ] or [(p.name, p.author.name) for p in journey_map.personas] == [
+        ("Rudi", "Citra"),
+        ("Dewi", "Budi"),
+    ]
+    first = journey_map.stages[0]
+    assert sorted((i.text, i.author.name) for i in first.touchpoints) == [
+        ("Instagram (Order)", "Budi"),
+        ("WhatsApp (Order)", "Citra"),
+    ]
+    assert first.emotion_spread("Dewi") == (-1, 1)
+    assert len(first.ratings_for("Dewi")) == 3
+    assert journey_map.goal == "More repeat customers"
+
+
+async def test_429_and_5xx_lose_and_duplicate_nothing(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Rina", "rina")
+    me = Person(api, api.private_chat(owner), owner)
+    me.command("new")
+    await me.sees("What kind of map shall we make?")
+    await me.presses("Day in the life")
+    await me.sees("What business or product")
+    api.fail_next("sendMessage", status=429, retry_after=1, times=2)
+    me.answers("Warung Rina")
+    await me.sees("What should this map help you achieve?", timeout=30)
+    api.fail_next("sendMessage", status=502, times=1)
+    me.answers("Know when students are hungry")
+    await me.sees("Who are your customers?", timeout=30)
+    update = api.user_text(me.chat, owner, "Rina: student")
+    await me.sees("Saved (1 added")
+    api.redeliver(update)  # the same update once more: applied once
+    me.command("done")
+    await me.sees("What stages")
+
+    store = Store(sqlite_url)
+    try:
+        loaded = await store.load_interview(str(owner.id), str(owner.id))
+    finally:
+        await store.close()
+    assert loaded is not None
+    jm = loaded.interview.map
+    assert (jm.title, jm.goal) == ("Warung Rina", "Know when students are hungry")
+    assert [p.name for p in jm.personas] == ["Rina"]
+    asked = [t for t in me.texts() if "Who are your customers?" in t]
+    assert len(asked) == 1

@@ -1,0 +1,234 @@
+"""The exports: JSON round trip, CSV rows, standalone HTML, PDF text, and the file entry point
+the CLI calls."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from functools import cache
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+from pypdf import PdfReader
+
+from flows.i18n import domain
+from flows.model import Author, Item, JourneyMap, Stage
+from flows.spec import Lane
+from renderers.examples import example_paths, load_example, stress_map
+from renderers.export import FORMATS, export_map, file_name, render_file
+from renderers.image import draw_map
+from renderers.labels import LOCALES
+from renderers.textfit import clean
+
+EXAMPLES = [path.stem for path in example_paths()]
+CHECKLIST = [
+    ("Information", [("Does the customer know what to expect and when?", True)]),
+    ("Responsibility", [("Is it clear who owns each pain point?", False)]),
+]
+tr = domain(LOCALES)
+
+
+@cache
+def journey(name: str) -> JourneyMap:
+    return stress_map(stages=4, items=3) if name == "stress" else load_example(name)
+
+
+def every_item(journey_map: JourneyMap) -> list[Item]:
+    items = [
+        i
+        for s in journey_map.stages
+        for lane in Lane
+        if lane not in (Lane.EMOTION, Lane.OWNER)
+        for i in s.items(lane)
+    ]
+    items += [s.owner for s in journey_map.stages if s.owner]
+    return items + journey_map.needs.have + journey_map.needs.need
+
+
+def squeeze(text: str) -> str:
+    """Text without whitespace: wrapping into lines must not count as a difference."""
+    return re.sub(r"\s+", "", text)
+
+
+# -- JSON ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", [*EXAMPLES, "stress"])
+def test_json_round_trip_gives_an_equal_map(name: str) -> None:
+    journey_map = journey(name)
+    data = export_map(journey_map, "json")
+    assert JourneyMap.from_json(data) == journey_map
+    assert data == journey_map.to_json().encode("utf-8")
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+def test_examples_are_valid_realistic_maps(path: Path) -> None:
+    journey_map = JourneyMap.from_json(path.read_text(encoding="utf-8"))
+    assert 2 <= len(journey_map.personas) <= 3
+    assert 4 <= len(journey_map.stages) <= 6
+    assert len(journey_map.contributors()) >= 3
+    for stage in journey_map.stages:
+        assert stage.touchpoints and stage.actions and stage.thoughts and stage.pains
+        assert stage.opportunities and stage.owner and stage.emotions
+    assert journey_map.needs.have and journey_map.needs.need
+
+
+def test_examples_cover_the_three_languages_and_a_group_rating() -> None:
+    maps = {name: journey(name) for name in EXAMPLES}
+    assert {m.language for m in maps.values()} == {"en", "id", "pl"}
+    assert {m.map_type.value for m in maps.values()} == {"current", "blueprint", "day_in_life"}
+    assert any(
+        len(s.ratings_for(p)) > 1
+        for m in maps.values()
+        for s in m.stages
+        for p in m.persona_names()
+    )
+    assert all(
+        s.backstage for m in maps.values() if m.map_type.value == "blueprint" for s in m.stages
+    )
+
+
+# -- CSV ----------------------------------------------------------------------------------
+def csv_rows(journey_map: JourneyMap, lang: str | None = None) -> list[list[str]]:
+    data = export_map(journey_map, "csv", lang=lang)
+    assert data.startswith(b"\xef\xbb\xbf")  # so Excel reads UTF-8
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("name", [*EXAMPLES, "stress"])
+def test_csv_holds_every_item_and_every_rating(name: str) -> None:
+    journey_map = journey(name)
+    lang = journey_map.language
+    header, *rows = csv_rows(journey_map)
+    assert header == [
+        tr(lang, f"render.csv.{c}")
+        for c in ("stage", "lane", "persona", "score", "text", "author", "at")
+    ]
+    pairs = [(row[4], row[5]) for row in rows]
+    for item in every_item(journey_map):
+        assert (item.text, item.author.name) in pairs
+    emotion = tr(lang, "lane.emotion")
+    ratings = [(r[0], r[2], int(r[3]), r[5]) for r in rows if r[1] == emotion]
+    expected = [
+        (s.name, x.persona, x.score, x.author.name) for s in journey_map.stages for x in s.emotions
+    ]
+    assert ratings == expected
+    personas = [r[2] for r in rows if r[1] == tr(lang, "render.csv.persona")]
+    assert personas == journey_map.persona_names()
+    listed = len(every_item(journey_map)) + len(expected) + len(personas)
+    assert len(rows) == listed
+
+
+def test_csv_keeps_backstage_answers_of_a_map_that_does_not_show_them() -> None:
+    who = Author(id="1", name="Ania")
+    journey_map = JourneyMap(
+        stages=[Stage(name="Order", backstage=[Item(text="Packing", author=who)])]
+    )
+    rows = csv_rows(journey_map, lang="pl")
+    assert ["Order", "Zaplecze", "", "", "Packing", "Ania", ""] in rows
+
+
+# -- HTML ---------------------------------------------------------------------------------
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href", "srcset", "action", "data")]
+
+
+def test_html_is_standalone_and_carries_every_answer() -> None:
+    journey_map = journey("late-deliveries").model_copy(deep=True)
+    journey_map.stages[0].touchpoints[0].text = "See https://example.com <b>now</b> & 😀"
+    html = export_map(journey_map, "html", checklist=CHECKLIST).decode("utf-8")
+    links = _Links()
+    links.feed(html)
+    assert links.urls and all(url.startswith("data:image/png;base64,") for url in links.urls)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
+    assert "url(" not in html and "@import" not in html and "<script" not in html
+    assert "link" not in links.tags
+    assert "See https://example.com &lt;b&gt;now&lt;/b&gt; &amp; 😀" in html  # escaped, emoji kept
+    for item in every_item(journey_map)[1:]:
+        assert str(escape(item.text)) in html
+    assert '<html lang="en">' in html
+    assert "Is it clear who owns each pain point?" in html and "checked" in html
+
+
+def test_html_without_checklist_has_no_checklist() -> None:
+    html = export_map(journey("kopi-senja"), "html").decode("utf-8")
+    assert tr("id", "render.checklist") not in html
+    assert 'type="checkbox"' not in html
+
+
+# -- PDF ----------------------------------------------------------------------------------
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("name", ["fitness-studio", "stress"])
+def test_pdf_has_the_map_then_every_answer_in_full(name: str) -> None:
+    journey_map = journey(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph missing from the font would be a box
+        reader, text = pdf_text(export_map(journey_map, "pdf", checklist=CHECKLIST))
+    layout = draw_map(journey_map).layout
+    first = reader.pages[0].mediabox
+    assert (float(first.width), float(first.height)) == pytest.approx((layout.width, layout.height))
+    assert len(reader.pages) >= 3
+    flat = squeeze(text)
+    for item in every_item(journey_map):
+        assert squeeze(clean(item.text)) in flat
+        assert squeeze(item.author.name) in flat
+    for _, items in CHECKLIST:
+        assert all(squeeze(t) in flat for t, _ in items)
+
+
+def test_pdf_takes_a_plain_text_checklist() -> None:
+    plain = "Check the delivery promise.\nAsk who answers the phone."
+    _, text = pdf_text(export_map(journey("kopi-senja"), "pdf", checklist=plain))
+    assert squeeze("Ask who answers the phone.") in squeeze(text)
+    assert squeeze(tr("id", "render.checklist")) in squeeze(text)
+
+
+# -- entry points -------------------------------------------------------------------------
+MAGIC = {
+    ".png": b"\x89PNG",
+    ".pdf": b"%PDF",
+    ".html": b"<!DOCTYPE html>",
+    ".csv": b"\xef\xbb\xbf",
+    ".json": b"{",
+}
+
+
+@pytest.mark.parametrize("extension", MAGIC)
+def test_render_file_picks_the_format_from_the_extension(tmp_path: Path, extension: str) -> None:
+    src = example_paths()[0]
+    out = render_file(src, tmp_path / f"map{extension}", lang="en")
+    assert out.read_bytes().startswith(MAGIC[extension])
+
+
+def test_unknown_extension_or_format_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"map\.docx.*\.csv.*\.png"):
+        render_file(example_paths()[0], tmp_path / "map.docx", lang=None)
+    with pytest.raises(ValueError, match="Unknown export format 'gif'"):
+        export_map(JourneyMap(), "gif")
+    assert not (tmp_path / "map.docx").exists()
+
+
+def test_every_format_exports_an_empty_map() -> None:
+    for fmt in FORMATS:
+        assert export_map(JourneyMap(), fmt)
+
+
+def test_file_names_come_from_the_title() -> None:
+    assert (
+        file_name(journey("fitness-studio"), "pdf")
+        == "studio-ruchu-forma-dzień-z-życia-klubowiczki.pdf"
+    )
+    assert file_name(JourneyMap(), "preview") == "journey-map-preview.png"

@@ -1,0 +1,317 @@
+"""The map image, checked on its structure (not against golden pixels): sizes within
+Telegram's limits, every text inside its cell and clear of the others, faces at the height of
+their score, every language's labels and letters, and partial maps."""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from functools import cache
+
+import numpy as np
+import pytest
+from matplotlib.text import Text
+
+from flows.i18n import domain
+from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
+from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
+from renderers import theme as th
+from renderers.examples import example_paths, load_example, stress_map
+from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi
+from renderers.labels import LOCALES
+from renderers.layout import Kind
+from renderers.textfit import ELLIPSIS, clean, drawable
+
+EXAMPLES = [path.stem for path in example_paths()]
+MAPS = [*EXAMPLES, "stress"]
+TOLERANCE = 0.5  # pixels: rounding of the extents, not room for a real overflow
+ME = Author(id="1", name="Ania")
+
+
+def test_there_are_three_examples() -> None:
+    assert len(EXAMPLES) == 3
+
+
+@cache
+def journey(name: str) -> JourneyMap:
+    return stress_map() if name == "stress" else load_example(name)
+
+
+@cache
+def drawn(name: str) -> tuple[MapDrawing, float]:
+    """The map drawn at its preview resolution, where text is smallest and hinting roughest."""
+    drawing = draw_map(journey(name))
+    dpi = preview_dpi(drawing.layout)
+    drawing.figure.set_dpi(dpi)
+    drawing.figure.canvas.draw()
+    return drawing, dpi
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def extents(drawing: MapDrawing) -> list[tuple[Text, object]]:
+    renderer = drawing.figure.canvas.get_renderer()
+    return [(t, t.get_window_extent(renderer)) for cell in drawing.cells for t in cell.texts]
+
+
+# -- size ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", MAPS)
+def test_preview_fits_send_photo_and_stays_legible(name: str) -> None:
+    drawing, dpi = drawn(name)
+    data = png_bytes(drawing, dpi)
+    width, height = png_size(data)
+    assert width + height <= 10_000
+    assert max(width, height) / min(width, height) <= 20
+    assert len(data) < 10 * 1024 * 1024
+    assert max(width, height) <= th.PREVIEW_LONG_SIDE
+    assert abs(width - drawing.layout.width / 72 * dpi) <= 1
+    # Body text at least 12 px tall on the phone-sized picture.
+    assert th.BODY.size / 72 * dpi >= 12
+
+
+def test_full_resolution_is_larger_and_keeps_the_layout() -> None:
+    drawing = draw_map(journey(EXAMPLES[0]))
+    width, height = png_size(png_bytes(drawing, th.FULL_DPI))
+    assert abs(width - drawing.layout.width / 72 * th.FULL_DPI) <= 1
+    assert abs(height - drawing.layout.height / 72 * th.FULL_DPI) <= 1
+    assert width > th.PREVIEW_LONG_SIDE
+
+
+# -- text placement -----------------------------------------------------------------------
+@pytest.mark.parametrize("name", MAPS)
+def test_every_text_lies_inside_its_cell(name: str) -> None:
+    drawing, _ = drawn(name)
+    renderer = drawing.figure.canvas.get_renderer()
+    checked = 0
+    for cell in drawing.cells:
+        box = cell.extent()
+        for text in cell.texts:
+            inner = text.get_window_extent(renderer)
+            where = (cell.cell.kind, cell.cell.stage, cell.cell.lane, text.get_text())
+            assert inner.x0 >= box.x0 - TOLERANCE and inner.x1 <= box.x1 + TOLERANCE, where
+            assert inner.y0 >= box.y0 - TOLERANCE and inner.y1 <= box.y1 + TOLERANCE, where
+            checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_no_two_texts_overlap(name: str) -> None:
+    drawing, _ = drawn(name)
+    placed = extents(drawing)
+    boxes = np.array([[b.x0, b.y0, b.x1, b.y1] for _, b in placed])
+    across = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], boxes[None, :, 0]
+    )
+    down = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], boxes[None, :, 1]
+    )
+    clash = (across > TOLERANCE) & (down > TOLERANCE)
+    np.fill_diagonal(clash, False)
+    pairs = [
+        (placed[i][0].get_text(), placed[j][0].get_text())
+        for i, j in zip(*np.nonzero(clash), strict=True)
+    ]
+    assert not pairs, pairs[:3]
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_every_drawn_text_belongs_to_a_cell(name: str) -> None:
+    drawing, _ = drawn(name)
+    in_cells = {id(t) for cell in drawing.cells for t in cell.texts}
+    everywhere = [t for t in drawing.figure.findobj(Text) if t.get_visible() and t.get_text()]
+    assert {id(t) for t in everywhere} == in_cells
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_stage_header_is_drawn_whole(name: str) -> None:
+    drawing, _ = drawn(name)
+    headers = {
+        c.cell.stage: " ".join(t.get_text() for t in c.texts)
+        for c in drawing.cells
+        if c.cell.kind == Kind.STAGE
+    }
+    assert headers == {i: s.name for i, s in enumerate(journey(name).stages)}
+
+
+def test_what_does_not_fit_ends_with_an_ellipsis() -> None:
+    drawing, _ = drawn("stress")
+    lanes = [c for c in drawing.cells if c.cell.kind == Kind.LANE]
+    assert len(lanes) == 10 * (len(lanes_for(MapType.BLUEPRINT)) - 1)
+    for cell in lanes:
+        assert cell.cell.truncated
+        assert cell.texts[-1].get_text().endswith(ELLIPSIS)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_examples_show_every_item_in_full(name: str) -> None:
+    drawing, _ = drawn(name)
+    journey_map = journey(name)
+    for cell in drawing.cells:
+        if cell.cell.kind == Kind.LANE and cell.cell.lane != Lane.OWNER:
+            assert not cell.cell.truncated
+            shown = " ".join(t.get_text() for t in cell.texts)
+            items = journey_map.stages[cell.cell.stage].items(cell.cell.lane)
+            assert shown == " ".join(clean(i.text).replace("\n", " ") for i in items)
+
+
+# -- emotion lane -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", MAPS)
+def test_faces_sit_at_the_height_of_their_score(name: str) -> None:
+    drawing, dpi = drawn(name)
+    journey_map = journey(name)
+    renderer = drawing.figure.canvas.get_renderer()
+    area = drawing.layout.emotion
+    emotion_cell = next(c for c in drawing.cells if c.cell.kind == Kind.EMOTION)
+    rated = {
+        (p, i) for i, s in enumerate(journey_map.stages) for p in {r.persona for r in s.emotions}
+    }
+    assert {(f.persona, f.stage) for f in drawing.faces} == rated
+    for f in drawing.faces:
+        assert f.score == journey_map.stages[f.stage].emotion_of(f.persona)
+        box = f.disc.get_window_extent(renderer)
+        # Independently of the axes: the layout's scale, through the cell's own transform.
+        expected = emotion_cell.to_display.transform((f.x, area.score_y(f.score)))
+        assert abs((box.y0 + box.y1) / 2 - expected[1]) < 1.0
+        assert abs((box.x0 + box.x1) / 2 - expected[0]) < 1.0
+        assert abs(box.height - 2 * th.FACE_RADIUS / 72 * dpi) < 3
+        assert emotion_cell.extent().contains(*expected)
+    top = emotion_cell.to_display.transform((0, area.score_y(EMOTION_MAX)))[1]
+    bottom = emotion_cell.to_display.transform((0, area.score_y(EMOTION_MIN)))[1]
+    assert top > bottom  # +2 is drawn above −2
+
+
+def test_a_group_map_shows_the_spread_of_ratings() -> None:
+    drawing, _ = drawn("kopi-senja")
+    journey_map = journey("kopi-senja")
+    spreads = [
+        s.emotion_spread(p)
+        for s in journey_map.stages
+        for p in journey_map.persona_names()
+        if s.emotion_spread(p) and s.emotion_spread(p)[0] != s.emotion_spread(p)[1]
+    ]
+    assert len(spreads) >= 3
+    lines = drawing.emotion_axes.lines
+    drawn_spans = [tuple(line.get_ydata()) for line in lines if line.get_alpha() == th.SPREAD_ALPHA]
+    assert sorted(drawn_spans) == sorted(spreads)
+
+
+def test_face_colour_runs_from_red_to_green() -> None:
+    from renderers.faces import score_colour
+
+    assert score_colour(EMOTION_MIN) == th.SCORE_RAMP[0]
+    assert score_colour(EMOTION_MAX) == th.SCORE_RAMP[-1]
+
+
+# -- languages and characters -------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_lane_labels_are_in_the_maps_language(lang: str) -> None:
+    journey_map = journey("late-deliveries").model_copy(update={"language": lang})
+    drawing = draw_map(journey_map)
+    tr = domain(LOCALES)
+    labels = {
+        c.cell.lane: " ".join(t.get_text() for t in c.texts if t.get_ha() == "left")
+        for c in drawing.cells
+        if c.cell.kind == Kind.LABEL and c.cell.lane
+    }
+    assert labels == {lane: tr(lang, f"lane.{lane}") for lane in lanes_for(MapType.BLUEPRINT)}
+    visibility = next(c for c in drawing.cells if c.cell.kind == Kind.VISIBILITY)
+    assert visibility.texts[0].get_text() == tr(lang, "render.line_of_visibility")
+
+
+def test_the_language_can_be_overridden() -> None:
+    drawing = draw_map(journey("kopi-senja"), lang="pl")
+    texts = {t.get_text() for c in drawing.cells for t in c.texts}
+    assert "Problemy" in texts and "Titik masalah" not in texts
+
+
+def test_polish_and_indonesian_letters_are_drawn_and_emoji_never_become_boxes() -> None:
+    title = "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍🏽 ❤️ 👨‍👩‍👧"
+    stage = Stage(
+        name="Pembelian 🛒", touchpoints=[Item(text="Antre lama 😤! Kasir 👩🏻‍💼", author=ME)]
+    )
+    stage.rate(Rating(persona="Budi 😎", score=-1, author=ME))
+    journey_map = JourneyMap(
+        title=title, personas=[Persona(name="Budi 😎", author=ME)], stages=[stage]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        drawing = draw_map(journey_map)
+        png_bytes(drawing, 50)
+    texts = [t.get_text() for c in drawing.cells for t in c.texts]
+    assert "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀 ❤" in texts  # DejaVu's own symbols stay
+    assert "Antre lama! Kasir" in texts
+    assert all(ch in drawable() for text in texts for ch in text)
+
+
+def test_cleaning_drops_only_what_the_font_cannot_draw() -> None:
+    assert clean("late 😤!") == "late!"
+    assert clean("ok 👍🏽 done") == "ok done"
+    assert clean("Kopi ☕ enak ☺") == "Kopi ☕ enak ☺"
+    assert clean("Zażółć „gęślą” jaźń – ok") == "Zażółć „gęślą” jaźń – ok"
+    assert clean("👍") == ""
+
+
+def test_dollar_signs_stay_plain_text() -> None:
+    stage = Stage(name="Price", pains=[Item(text="Costs $5 or $10 a month", author=ME)])
+    drawing = draw_map(JourneyMap(title="$$ test", stages=[stage]))
+    drawing.figure.canvas.draw()
+    texts = {t.get_text() for c in drawing.cells for t in c.texts}
+    assert {"Costs $5 or $10 a month", "$$ test"} <= texts
+
+
+# -- map types and partial maps -----------------------------------------------------------
+def test_blueprint_draws_the_line_of_visibility_above_the_backstage() -> None:
+    layout = drawn("late-deliveries")[0].layout
+    y, _, _ = layout.visibility_y
+    owner = next(c for c in layout.cells if c.kind == Kind.LABEL and c.lane == Lane.OWNER)
+    backstage = next(c for c in layout.cells if c.kind == Kind.LABEL and c.lane == Lane.BACKSTAGE)
+    assert owner.box.bottom < y < backstage.box.y
+    assert drawn("kopi-senja")[0].layout.visibility_y is None
+
+
+def test_day_in_the_life_shows_the_time_of_day() -> None:
+    icons = [c.icon for c in drawn("fitness-studio")[0].layout.chevrons]
+    assert icons[0] == "sun" and icons[-1] == "moon"
+    assert all(c.icon is None for c in drawn("kopi-senja")[0].layout.chevrons)
+
+
+def test_pain_points_stand_out() -> None:
+    layout = drawn("kopi-senja")[0].layout
+    pains = [
+        line.style
+        for c in layout.cells
+        if c.lane == Lane.PAINS and c.kind == Kind.LANE
+        for line in c.lines
+    ]
+    assert pains and all(style == th.PAIN for style in pains)
+    assert th.PAIN.color != th.BODY.color
+
+
+PARTIAL = {
+    "empty": JourneyMap(),
+    "stages only": JourneyMap(stages=[Stage(name="Awareness"), Stage(name="")]),
+    "personas, no ratings": JourneyMap(
+        personas=[Persona(name="Ania", author=ME)], stages=[Stage(name="Awareness")]
+    ),
+    "no type, backstage filled": JourneyMap(
+        stages=[Stage(name="Order", backstage=[Item(text="Packing", author=ME)])]
+    ),
+    "one stage rated": JourneyMap(
+        map_type=MapType.DAY_IN_LIFE,
+        stages=[Stage(name="Morning", emotions=[Rating(persona="Ghost", score=2, author=ME)])],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PARTIAL)
+def test_partial_maps_render(name: str) -> None:
+    drawing = draw_map(PARTIAL[name])
+    width, height = png_size(png_bytes(drawing, preview_dpi(drawing.layout)))
+    assert width > 500 and height > 200
+    lanes = [c for c in drawing.cells if c.cell.kind == Kind.LANE]
+    assert lanes and all(
+        not c.texts for c in lanes if not PARTIAL[name].stages or c.cell.lane != Lane.BACKSTAGE
+    )
