@@ -22,6 +22,7 @@ from bot.handlers import JourneyBot, Where, author_of
 from bot.maps import MapDesk
 from bot.ordering import PerChatUpdateProcessor
 from bot.ratelimit import RetryingRateLimiter
+from bot.reminders import Reminders, parse_period
 from bot.rendering import PoolRenderer
 from bot.replies import t, tr
 from flows.engine import Outcome
@@ -56,10 +57,11 @@ MENU = (
 class MapCommands:
     """/maps, /map N, /edit N, /rename N title, /copy N [type], /delete N, /export N."""
 
-    def __init__(self, bot: JourneyBot) -> None:
+    def __init__(self, bot: JourneyBot, reminders: Reminders) -> None:
         self.bot = bot
         self.desk = bot.desk
         self.store = bot.store
+        self.reminders = reminders
 
     async def _number(
         self, update: Update, ctx: ContextTypes.DEFAULT_TYPE, usage: str
@@ -131,6 +133,28 @@ class MapCommands:
             where, number = found
             await self.desk.ask_delete(ctx.bot, where.chat.id, where.chat_id, where.lang, number)
 
+    async def remind(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        usage = "/remind N 30d"
+        found = await self._number(update, ctx, usage)
+        if not found:
+            return
+        where, number = found
+        period = parse_period("".join((ctx.args or [])[1:]))
+        if period is None:
+            await ctx.bot.send_message(
+                where.chat.id, t(where.lang, "bot.usage", usage=usage), parse_mode=ParseMode.HTML
+            )
+            return
+        due = await self.reminders.add(where.chat_id, number, period)
+        if due is None:
+            await self.desk.not_found(ctx.bot, where.chat.id, where.lang, number)
+            return
+        await ctx.bot.send_message(
+            where.chat.id,
+            t(where.lang, "bot.remind_set", number=number, date=due.strftime("%Y-%m-%d %H:%M")),
+            parse_mode=ParseMode.HTML,
+        )
+
     async def edit(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         """Open a saved map on the review screen; finishing saves its next version."""
         found = await self._number(update, ctx, "/edit N")
@@ -180,17 +204,20 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     journey = JourneyBot(store, MapDesk(store, renderer))
-    maps = MapCommands(journey)
+    reminders = Reminders(store, settings.instance)
+    maps = MapCommands(journey, reminders)
 
     async def post_init(app: Application) -> None:
         if is_sqlite(store.url):
             await store.upgrade()
         await renderer.start()
+        reminders.start(app.bot)
         for lang in LANGUAGES:
             commands = [BotCommand(c, tr(lang, f"bot.cmd.{c}")) for c in MENU]
             await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
 
     async def post_shutdown(app: Application) -> None:
+        await reminders.stop()
         await renderer.stop()
         await store.close()
 
@@ -220,6 +247,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     app.add_handler(CommandHandler("copy", maps.copy))
     app.add_handler(CommandHandler("delete", maps.delete))
     app.add_handler(CommandHandler("edit", maps.edit))
+    app.add_handler(CommandHandler("remind", maps.remind))
     app.add_handler(MessageHandler(filters.COMMAND, journey.cmd_unknown))
     app.add_handler(CallbackQueryHandler(journey.on_button))
     app.add_handler(

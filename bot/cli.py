@@ -33,6 +33,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port of the webhook server (8443)")
     run.add_argument("--env-file", type=Path, help="a .env file to read settings from")
 
+    render = commands.add_parser("render", help="draw or convert a map saved as JSON")
+    render.add_argument("source", type=Path, help="a map as JSON (from chat or export)")
+    render.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the file; its extension picks the format (.png .pdf .html .csv .json)",
+    )
+    render.add_argument("--lang", choices=LANGUAGES, help="label the map in this language")
+
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"], help="bring the database to the current schema")
 
@@ -64,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(chat(args.lang, args.output_dir, new=args.new))
     if args.command == "run":
         return _run(args)
+    if args.command == "render":
+        return _render(args.source, args.output, args.lang)
     if args.command == "db":
         return asyncio.run(_upgrade())
     if args.command == "maps":
@@ -143,9 +156,40 @@ async def _export(chat_id: str, number: int, output: Path, version: int | None) 
 
 
 def export_bytes(journey_map, suffix: str) -> bytes:  # type: ignore[no-untyped-def]
-    if suffix.lower() == ".json":
-        return journey_map.to_json().encode("utf-8")
-    raise SystemExit(f"journeybot: cannot write {suffix or 'files without an extension'} yet")
+    from renderers.export import export_map, format_for
+
+    try:
+        fmt = format_for(Path(f"map{suffix}"))
+    except ValueError as problem:
+        raise SystemExit(f"journeybot: {problem}") from None
+    return export_map(journey_map, fmt)
+
+
+def _render(source: Path, output: Path, lang: str | None) -> int:
+    from pydantic import ValidationError
+
+    from flows.model import JourneyMap
+
+    try:
+        journey_map = JourneyMap.from_json(source.read_bytes())
+    except (OSError, ValidationError) as problem:
+        print(f"journeybot: cannot read {source}: {problem}".splitlines()[0], file=sys.stderr)
+        return 1
+    data = (
+        export_bytes(journey_map, output.suffix)
+        if lang is None
+        else _relabelled(journey_map, output.suffix, lang)
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    print(output)
+    return 0
+
+
+def _relabelled(journey_map, suffix: str, lang: str) -> bytes:  # type: ignore[no-untyped-def]
+    from renderers.export import export_map, format_for
+
+    return export_map(journey_map, format_for(Path(f"map{suffix}")), lang=lang)
 
 
 if __name__ == "__main__":

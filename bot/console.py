@@ -165,12 +165,28 @@ async def open_store(url: str | None = None) -> Store:
     return store
 
 
+def write_image(journey_map: JourneyMap, output_dir: Path) -> list[Path]:
+    """The finished map drawn as a PNG next to its JSON."""
+    from renderers.export import export_map
+
+    stamp = journey_map.created_at.strftime("%Y%m%d-%H%M%S")
+    path = output_dir / f"{slug(journey_map.title)}-{stamp}.png"
+    path.write_bytes(export_map(journey_map, "png"))
+    return [path]
+
+
 async def chat(lang: str | None, output_dir: Path, new: bool = False) -> int:
     store = await open_store()
     try:
-        await Console(sys.stdin, sys.stdout, lang=lang, output_dir=output_dir, store=store).run(
-            new=new
+        console = Console(
+            sys.stdin,
+            sys.stdout,
+            lang=lang,
+            output_dir=output_dir,
+            store=store,
+            on_finish=[write_image],
         )
+        await console.run(new=new)
     finally:
         await store.close()
     return 0

@@ -208,14 +208,14 @@ async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url
     await me.sees("Tidak ada peta 7")
 
 
-async def seed_map(url: str, chat_id: str, title: str) -> None:
+async def seed_map(url: str, chat_id: str, title: str, lang: str = "id") -> None:
     from tests.scripted import Interviewee
 
     store = Store(url)
     try:
         await store.upgrade()
-        await store.ensure_chat(chat_id, "private", "id")
-        journey_map = Interviewee(personas=2, stages=3, lang="id").run().interview.map
+        await store.ensure_chat(chat_id, "private", lang)
+        journey_map = Interviewee(personas=2, stages=3, lang=lang).run().interview.map
         journey_map.title = title
         await store.finish_map(chat_id, journey_map)
     finally:
@@ -411,3 +411,64 @@ async def test_429_and_5xx_lose_and_duplicate_nothing(
     assert [p.name for p in jm.personas] == ["Rina"]
     asked = [t for t in me.texts() if "Who are your customers?" in t]
     assert len(asked) == 1
+
+
+async def test_ticks_are_kept_across_a_restart(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    owner = api.new_user("Dewi", "dewi")
+    me = Person(api, api.private_chat(owner), owner)
+    await seed_map(sqlite_url, str(owner.id), "Kopi Senja", "en")
+    first = BotProcess(api, sqlite_url, tmp_path)
+    await first.start()
+    try:
+        me.command("map", "1")
+        ticks = await me.sees("Tick off what you have already checked", timeout=60)
+        label = ticks.buttons[0]["text"]
+        assert label.startswith("⬜")
+        await me.presses(label, message_id=ticks.message_id)
+        await api.wait_until(
+            lambda: (
+                (api.reply_markup_of(me.chat, ticks.message_id) or {})
+                .get("inline_keyboard", [[{}]])[0][0]
+                .get("text", "")
+                .startswith("✅")
+            ),
+            timeout=20,
+        )
+    finally:
+        await first.stop()
+
+    second = BotProcess(api, sqlite_url, tmp_path)
+    await second.start()
+    try:
+        me.command("map", "1")
+        checklist = await me.sees(lambda m: "Done: 1 of" in m.content, timeout=60)
+        assert "✅" in checklist.content
+        again = await me.sees("Tick off what you have already checked", timeout=30)
+        assert again.buttons[0]["text"].startswith("✅")
+    finally:
+        await second.stop()
+
+
+async def test_a_reminder_fires_once_across_a_restart(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    owner = api.new_user("Citra", "citra")
+    me = Person(api, api.private_chat(owner), owner)
+    await seed_map(sqlite_url, str(owner.id), "Toko Citra", "en")
+    first = BotProcess(api, sqlite_url, tmp_path)
+    await first.start()
+    me.command("remind", "1 2s")
+    await me.sees("remind this chat to revisit map 1")
+    await first.kill()  # down when the reminder falls due
+    await asyncio.sleep(2.5)
+    second = BotProcess(api, sqlite_url, tmp_path)
+    await second.start()
+    try:
+        due = await me.sees("Time to revisit map 1", timeout=30)
+        assert "Toko Citra" in due.content and "⬜" in due.content
+        await asyncio.sleep(3)
+        assert sum("Time to revisit map 1" in text for text in me.texts()) == 1
+    finally:
+        await second.stop()

@@ -79,6 +79,8 @@ def test_scripted_chat_from_a_pipe_in_each_language(
     assert progress_word in output
     (written,) = (tmp_path / "maps").glob("*.json")
     assert str(written) in output
+    (image,) = (tmp_path / "maps").glob("*.png")
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and str(image) in output
     jm = json.loads(written.read_text(encoding="utf-8"))
     assert jm["title"] == title and jm["language"] == lang
     assert [s["name"] for s in jm["stages"]] == stages
@@ -168,3 +170,19 @@ def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
     assert JourneyMap.from_json(out.read_text(encoding="utf-8")).title == "Kopi Kita online orders"
     missing = run_chat(tmp_path, b"", "export", "9", "-o", str(out))
     assert missing.returncode == 1 and b"no map 9" in missing.stderr
+
+
+def test_render_converts_a_saved_map_to_every_format(tmp_path: Path) -> None:
+    answers = (DATA / "answers_id.txt").read_bytes()
+    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    (source,) = tmp_path.glob("*.json")
+    for suffix in (".png", ".pdf", ".html", ".csv", ".json"):
+        out = tmp_path / "out" / f"map{suffix}"
+        done = run_chat(tmp_path, b"", "render", str(source), "-o", str(out), "--lang", "en")
+        assert done.returncode == 0, done.stderr.decode()
+        assert out.stat().st_size > 100
+    again = JourneyMap.from_json((tmp_path / "out" / "map.json").read_text(encoding="utf-8"))
+    assert again == JourneyMap.from_json(source.read_text(encoding="utf-8"))
+    assert "Touchpoints" in (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    wrong = run_chat(tmp_path, b"", "render", str(source), "-o", str(tmp_path / "map.txt"))
+    assert wrong.returncode != 0 and b"map.txt" in wrong.stderr
