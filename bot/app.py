@@ -227,7 +227,11 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(
-            RetryingRateLimiter(max_retries=5, group_max_rate=settings.group_messages_per_minute)
+            RetryingRateLimiter(
+                max_retries=5,
+                overall_max_rate=settings.messages_per_second,
+                group_max_rate=settings.group_messages_per_minute,
+            )
         )
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(post_init)

@@ -29,6 +29,7 @@ class Settings:
     # Telegram lets a bot send about 20 messages a minute into one group; a self-hosted Bot
     # API server with other limits (or a test server) may set its own.
     group_messages_per_minute: int = 20
+    messages_per_second: int = 30  # Telegram's overall limit for one bot
 
     @property
     def base_url(self) -> str:
@@ -63,4 +64,5 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         port=int(str(overrides.get("port") or os.environ.get("JOURNEYBOT_PORT", "8443"))),
         instance=os.environ.get("JOURNEYBOT_INSTANCE", f"pid{os.getpid()}"),
         group_messages_per_minute=int(os.environ.get("JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE", "20")),
+        messages_per_second=int(os.environ.get("JOURNEYBOT_MESSAGES_PER_SECOND", "30")),
     )

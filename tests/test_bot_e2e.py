@@ -472,3 +472,39 @@ async def test_a_reminder_fires_once_across_a_restart(
         assert sum("Time to revisit map 1" in text for text in me.texts()) == 1
     finally:
         await second.stop()
+
+
+async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Eko", "eko", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    me.command("new")
+    await me.sees("What kind of map shall we make?")
+    await me.presses("Future state")
+    await me.sees("What business or product")
+    me.since = api.mark()
+    api.user_sticker(me.chat, owner)
+    await me.sees("I can only read text here")
+    await me.sees("What business or product")
+    me.command("frobnicate")
+    await me.sees("I don't know the command /frobnicate")
+    me.answers("T" * 121)
+    await me.sees("the limit here is 120")
+    me.answers("Toko Eko")
+    await me.sees("What should this map help you achieve?")
+    me.command("language")
+    await me.presses("Polski")
+    await me.sees("kontynuujemy po polsku")
+    await me.sees("Co ta mapa ma pomóc osiągnąć?")
+    me.answers("Więcej stałych klientów")
+    await me.sees("Kim są Twoi klienci?")
+
+    store = Store(sqlite_url)
+    try:
+        loaded = await store.load_interview(str(owner.id), str(owner.id))
+    finally:
+        await store.close()
+    assert loaded is not None
+    jm = loaded.interview.map
+    assert (jm.title, jm.goal, jm.language) == ("Toko Eko", "Więcej stałych klientów", "pl")
