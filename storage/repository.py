@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.interview import Interview
 from flows.model import Author, JourneyMap
@@ -198,7 +198,8 @@ class Store:
         Raises Duplicate when `update_id` was applied before. Retries on a conflict."""
         for attempt in range(MAX_RETRIES):
             try:
-                async with self.session() as s:
+                # A plain connection, not an ORM session: this is the hot path of every answer.
+                async with self.engine.connect() as s:
                     found = await s.execute(
                         select(InterviewRow.data, InterviewRow.revision).where(
                             InterviewRow.chat_id == chat_id, InterviewRow.scope == scope
@@ -237,7 +238,12 @@ class Store:
                 raise Duplicate(update_id) from None
 
     async def _write_interview(
-        self, s: AsyncSession, chat_id: str, scope: str, interview: Interview, revision: int
+        self,
+        s: AsyncSession | AsyncConnection,
+        chat_id: str,
+        scope: str,
+        interview: Interview,
+        revision: int,
     ) -> None:
         result = await s.execute(
             update(InterviewRow)

@@ -222,3 +222,38 @@ async def test_an_interview_started_afresh_replaces_the_unfinished_one(store: St
     loaded = await store.load_interview(CHAT, "group")
     assert loaded is not None and loaded.interview.state == "map_type"
     assert loaded.interview.lang == "pl"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite:///journeybot.db", "sqlite+aiosqlite:///journeybot.db"),
+        ("postgresql://u:p@db:5432/jb", "postgresql+asyncpg://u:p@db:5432/jb"),
+        ("postgres://u@db/jb", "postgresql+asyncpg://u@db/jb"),
+        ("postgresql+psycopg://u@db/jb", "postgresql+psycopg://u@db/jb"),
+        ("postgresql+asyncpg://u@db/jb", "postgresql+asyncpg://u@db/jb"),
+    ],
+)
+def test_database_urls_get_an_async_driver(given: str, used: str) -> None:
+    from storage.database import database_url
+
+    assert database_url(given) == used
+
+
+def test_the_default_database_is_a_sqlite_file_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.database import database_url
+
+    monkeypatch.delenv("JOURNEYBOT_DATABASE_URL", raising=False)
+    assert database_url() == "sqlite+aiosqlite:///journeybot.db"
+
+
+async def test_psycopg_urls_work_too(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL driver choice")
+    store = Store(db_url.replace("postgresql+asyncpg", "postgresql+psycopg"))
+    try:
+        await store.upgrade()
+        number = await finished_map(store)
+        assert (await store.get_map(CHAT, number)) is not None
+    finally:
+        await store.close()
