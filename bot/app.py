@@ -133,6 +133,21 @@ class MapCommands:
             where, number = found
             await self.desk.ask_delete(ctx.bot, where.chat.id, where.chat_id, where.lang, number)
 
+    async def compare(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        """/compare N M (two maps) or /compare N v1 v2 (two versions of one map)."""
+        where = await self.bot.where(update)
+        if where is None:
+            return
+        parsed = parse_compare(ctx.args or [])
+        if parsed is None:
+            await ctx.bot.send_message(
+                where.chat.id,
+                t(where.lang, "bot.usage", usage="/compare N M · /compare N v1 v2"),
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        await self.desk.send_comparison(ctx.bot, where.chat.id, where.chat_id, where.lang, *parsed)
+
     async def remind(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         usage = "/remind N 30d"
         found = await self._number(update, ctx, usage)
@@ -181,6 +196,23 @@ class MapCommands:
             parse_mode=ParseMode.HTML,
         )
         await self.bot.send(ctx, where, Outcome(interview, [question(interview)], False))
+
+
+def parse_compare(args: list[str]) -> tuple[tuple[int, int | None], tuple[int, int | None]] | None:
+    """['3', '5'] → maps 3 and 5 (current versions); ['3', 'v1', 'v2'] → map 3, v1 and v2."""
+    words = [a.lower().lstrip("#") for a in args]
+    if len(words) == 2 and all(w.isdigit() for w in words):
+        return (int(words[0]), None), (int(words[1]), None)
+    versions = [w[1:] for w in words[1:] if w.startswith("v")]
+    if (
+        len(words) == 3
+        and words[0].isdigit()
+        and len(versions) == 2
+        and all(v.isdigit() for v in versions)
+    ):
+        number = int(words[0])
+        return (number, int(versions[0])), (number, int(versions[1]))
+    return None
 
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -252,6 +284,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     app.add_handler(CommandHandler("delete", maps.delete))
     app.add_handler(CommandHandler("edit", maps.edit))
     app.add_handler(CommandHandler("remind", maps.remind))
+    app.add_handler(CommandHandler("compare", maps.compare))
     app.add_handler(MessageHandler(filters.COMMAND, journey.cmd_unknown))
     app.add_handler(CallbackQueryHandler(journey.on_button))
     app.add_handler(

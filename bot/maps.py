@@ -13,12 +13,15 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 
 from bot import callbacks
-from bot.replies import caption, t, tr
+from bot.replies import caption, split, t, tr
+from flows.analysis import compare
+from flows.i18n import escape_html
 from flows.model import JourneyMap
 from flows.spec import MapType
 from renderers.checklist import (
     checklist_items,
     checklist_sections_for_export,
+    comparison_lines,
     render_checklist,
     render_text,
 )
@@ -229,6 +232,42 @@ class MapDesk:
                     tr(lang, "bot.export_caption", title=journey_map.title, format=fmt.upper())
                 ),
             )
+
+    # --- comparing ---------------------------------------------------------------------------
+
+    async def send_comparison(
+        self,
+        bot: Bot,
+        chat: int,
+        chat_id: str,
+        lang: str,
+        before: tuple[int, int | None],
+        after: tuple[int, int | None],
+    ) -> None:
+        """Two maps, or two versions of one map: both emotion curves, then what changed."""
+        maps = []
+        for number, version in (before, after):
+            journey_map = await self.store.get_map(chat_id, number, version)
+            summary = await self.store.map_summary(chat_id, number)
+            if journey_map is None or summary is None:
+                await self.not_found(bot, chat, lang, number)
+                return
+            label = tr(lang, "bot.compare_label", number=number, version=version or summary.version)
+            maps.append((journey_map, label))
+        (old, old_label), (new, new_label) = maps
+        await bot.send_chat_action(chat, ChatAction.UPLOAD_PHOTO)
+        picture = await self.renderer.compare(old, new, lang, (old_label, new_label))
+        await bot.send_photo(
+            chat,
+            picture,
+            caption=caption(tr(lang, "bot.compare_caption", before=old_label, after=new_label)),
+        )
+        lines = [
+            escape_html(render_text(line, lang)) for line in comparison_lines(compare(old, new))
+        ]
+        heading = t(lang, "bot.compare_heading", before=old_label, after=new_label)
+        for part in split("\n".join([heading, *(f"• {line}" for line in lines)])):
+            await bot.send_message(chat, part, parse_mode=ParseMode.HTML)
 
     # --- changes -------------------------------------------------------------------------------
 

@@ -19,3 +19,8 @@ class PoolRenderer:
 
     async def render(self, journey_map: JourneyMap, fmt: str, *, checklist: object = None) -> bytes:
         return await self.pool.render(journey_map, fmt, checklist=checklist)  # type: ignore[arg-type]
+
+    async def compare(
+        self, before: JourneyMap, after: JourneyMap, lang: str, labels: tuple[str, str]
+    ) -> bytes:
+        return await self.pool.compare(before, after, lang, labels)

@@ -16,6 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, Transform
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from flows.model import JourneyMap
 from flows.spec import Lane, MapType
@@ -83,8 +85,13 @@ def draw_lines(figure: Figure, transform: Transform, lines: list[Line]) -> list[
     return texts
 
 
+@cache
+def _ramp(stops: tuple[str, ...]) -> LinearSegmentedColormap:
+    return LinearSegmentedColormap.from_list("ramp", stops)
+
+
 def ramp_colour(stops: tuple[str, ...], at: float) -> str:
-    return to_hex(LinearSegmentedColormap.from_list("ramp", stops)(at))
+    return to_hex(_ramp(stops)(at))
 
 
 def persona_colours(count: int) -> list[str]:
@@ -163,8 +170,10 @@ class _Painter:
             (box.x, box.y), (box.right - tip, box.y), (box.right, mid),
             (box.right - tip, box.bottom), (box.x, box.bottom), (notch, mid),
         ]  # fmt: skip
-        day = self.layout.map_type == MapType.DAY_IN_LIFE
-        colour = ramp_colour(th.DAY_RAMP if day else th.JOURNEY_RAMP, chevron.at)
+        if self.layout.map_type == MapType.DAY_IN_LIFE:
+            colour = th.DAY_STEPS[round(chevron.at * (len(th.DAY_STEPS) - 1))]
+        else:
+            colour = ramp_colour(th.JOURNEY_RAMP, chevron.at)
         self.add(Polygon(shape, closed=True, facecolor=colour, edgecolor="none", zorder=Z_BACK))
         if chevron.icon:
             self.time_of_day(chevron, colour)
@@ -232,11 +241,23 @@ def preview_dpi(layout: Layout) -> float:
 
 
 def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
-    buffer = io.BytesIO()
-    drawing.figure.savefig(
-        buffer, format="png", dpi=dpi, facecolor=th.PAGE,
-        metadata={"Title": drawing.figure.get_label(), "Software": "journeybot"},
-    )  # fmt: skip
+    """The figure rasterized at `dpi`, as an RGB PNG with light compression: the map has no
+    transparency, and zlib's fastest level costs a third less time than the default for
+    files about 10% larger, far under any Telegram limit."""
+    figure = drawing.figure
+    saved = figure.dpi
+    figure.set_dpi(dpi)
+    try:
+        figure.canvas.draw()
+        rgba = figure.canvas.buffer_rgba()
+        image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+        info = PngInfo()
+        info.add_text("Title", figure.get_label())
+        info.add_text("Software", "journeybot")
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="png", compress_level=1, pnginfo=info)
+    finally:
+        figure.set_dpi(saved)
     return buffer.getvalue()
 
 

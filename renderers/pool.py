@@ -95,6 +95,14 @@ class RenderPool:
         text = journey_map if isinstance(journey_map, str) else journey_map.to_json()
         return await self.call("render_job", text, fmt, lang, checklist)
 
+    async def compare(
+        self, before: JourneyMap, after: JourneyMap, lang: str | None, labels: tuple[str, str]
+    ) -> bytes:
+        """Both maps' emotion curves in one PNG, see renderers.compare."""
+        return await self.call(
+            "compare_job", before.to_json(), after.to_json(), lang, labels[0], labels[1]
+        )
+
     def _retire(self, executor: ProcessPoolExecutor) -> None:
         """Stop sending work to `executor`; renders already running there may finish within
         the grace period, then whatever still runs (the stuck one) is killed."""

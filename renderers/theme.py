@@ -114,10 +114,11 @@ PILL_COLOURS: dict[MapType | None, str] = {
     None: "#868e96",
 }
 
-# Chevrons run from indigo to green along the journey; a day in the life runs from dawn
-# through midday and dusk to night instead, so the colour itself tells the time of day.
+# Chevrons run from indigo to green along the journey. A day in the life goes from dawn through
+# day, afternoon and dusk to night instead, so the colour itself tells the time of day; those
+# are picked, not blended (orange blended into blue is grey).
 JOURNEY_RAMP = ("#3b4cca", "#1c6bb5", "#0b7a8a", "#0f8a55", "#4c8f1c")
-DAY_RAMP = ("#f08c00", "#1c7ed6", "#9c36b5", "#25316d")
+DAY_STEPS = ("#f08c00", "#1c7ed6", "#3b5bdb", "#862e9c", "#25316d")
 SUN = "#ffd43b"
 MOON = "#f1f3f5"
 

@@ -508,3 +508,30 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
     assert loaded is not None
     jm = loaded.interview.map
     assert (jm.title, jm.goal, jm.language) == ("Toko Eko", "Więcej stałych klientów", "pl")
+
+
+async def test_copy_as_future_state_then_compare(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Fajar", "fajar", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    await seed_map(sqlite_url, str(owner.id), "Kopi Fajar", "en")
+    me.command("copy", "1")
+    await me.sees("Map 2 is a copy of map 1, as Future state")
+    me.command("rename", "2 Kopi Fajar tomorrow")
+    await me.sees("Map 2 is now called “Kopi Fajar tomorrow”")
+    me.command("compare", "1 2")
+    picture = await me.sees(lambda m: m.method == "sendPhoto", timeout=60)
+    width, height = png_size(picture.files["photo"].data)
+    assert width + height <= 10000
+    await me.sees("What changed from Map 1 · v1 to Map 2 · v2")
+    me.command("compare", "2 v1 v2")
+    await me.sees("What changed from Map 2 · v1 to Map 2 · v2")
+    me.command("compare", "2")
+    await me.sees("Usage: /compare N M")
+    me.command("delete", "2")
+    await me.sees("Delete map 2")
+    await me.presses("🗑 Yes, delete")
+    await me.sees("Map 2 is deleted")
+    me.command("map", "2")
+    await me.sees("There is no map 2 in this chat")
