@@ -19,6 +19,15 @@ from tests.fakebotapi import FakeBotApi
 pytestmark = pytest.mark.timeout(240)
 
 
+async def stored(url: str, read):  # type: ignore[no-untyped-def]
+    """What the bot's database holds, read the way the bot reads it."""
+    store = Store(url)
+    try:
+        return await read(store)
+    finally:
+        await store.close()
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", data[16:24])
@@ -156,11 +165,7 @@ async def test_a_whole_interview_in_a_private_chat(
     assert "Dewi feels worst at “Delivery” (-2)" in checklist
     assert "Kopi Kita <online> & co" in checklist
 
-    store = Store(sqlite_url)
-    try:
-        journey_map = await store.get_map(str(owner.id), 1)
-    finally:
-        await store.close()
+    journey_map = await stored(sqlite_url, lambda store: store.get_map(str(owner.id), 1))
     assert journey_map is not None and journey_map.title == "Kopi Kita <online> & co"
     assert [i.text for i in journey_map.stages[1].pains] == ["Courier is late"]
     assert journey_map.stages[1].emotions[0].score == -2
@@ -356,11 +361,7 @@ async def test_a_group_of_three_where_two_answer_at_once(
     checklist = await lead.sees("Budi", timeout=30)  # contributors are named
     assert checklist
 
-    store = Store(sqlite_url)
-    try:
-        journey_map = await store.get_map(str(chat.id), 1)
-    finally:
-        await store.close()
+    journey_map = await stored(sqlite_url, lambda store: store.get_map(str(chat.id), 1))
     assert journey_map is not None
     assert [(p.name, p.author.name) for p in journey_map.personas] == [
         ("Dewi", "Budi"),
@@ -400,11 +401,9 @@ async def test_429_and_5xx_lose_and_duplicate_nothing(
     me.command("done")
     await me.sees("What stages")
 
-    store = Store(sqlite_url)
-    try:
-        loaded = await store.load_interview(str(owner.id), str(owner.id))
-    finally:
-        await store.close()
+    loaded = await stored(
+        sqlite_url, lambda store: store.load_interview(str(owner.id), str(owner.id))
+    )
     assert loaded is not None
     jm = loaded.interview.map
     assert (jm.title, jm.goal) == ("Warung Rina", "Know when students are hungry")
@@ -500,11 +499,9 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
     me.answers("Więcej stałych klientów")
     await me.sees("Kim są Twoi klienci?")
 
-    store = Store(sqlite_url)
-    try:
-        loaded = await store.load_interview(str(owner.id), str(owner.id))
-    finally:
-        await store.close()
+    loaded = await stored(
+        sqlite_url, lambda store: store.load_interview(str(owner.id), str(owner.id))
+    )
     assert loaded is not None
     jm = loaded.interview.map
     assert (jm.title, jm.goal, jm.language) == ("Toko Eko", "Więcej stałych klientów", "pl")
