@@ -207,6 +207,7 @@ async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url
     assert JourneyMap.from_json(by_ext["json"]).title == "Warung Bu Sari"
     assert len(PdfReader(io.BytesIO(by_ext["pdf"])).pages) >= 1
     assert b"Warung Bu Sari" in by_ext["html"] and b"http://" not in by_ext["html"]
+    assert "Apakah pelanggan tahu" in by_ext["html"].decode()  # the checklist goes along
     assert by_ext["csv"].decode().count("\n") > 20
 
     me.command("map", "7")
@@ -532,3 +533,33 @@ async def test_copy_as_future_state_then_compare(
     await me.sees("Map 2 is deleted")
     me.command("map", "2")
     await me.sees("There is no map 2 in this chat")
+
+
+async def test_a_stale_button_gets_a_polite_no(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Gita", "gita", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    me.command("new")
+    await me.presses("Current state")
+    await me.sees("What business or product")
+    me.answers("Gita's bakery")
+    await me.sees("What should this map help you achieve?")
+    me.answers("More regulars")
+    await me.sees("Who are your customers?")
+    me.answers("Ola: neighbour")
+    await me.sees("Saved (1 added")
+    me.command("done")
+    stages = await me.sees("What stages does your customer go through?")
+    me.answers("Bread\nCoffee")  # typed instead of pressing the suggested list
+    await me.sees("Saved (2 added")
+    me.command("done")
+    await me.sees("where does the customer meet your business")
+    query = await me.presses(
+        "Use: Awareness → Consideration → Purchase → Delivery → Loyalty",
+        message_id=stages.message_id,
+    )
+    answer = await api.wait_for_callback_answer(query)
+    assert answer.text == "This question is closed."
+    jm = await stored(sqlite_url, lambda store: store.load_interview(str(owner.id), str(owner.id)))
+    assert [s.name for s in jm.interview.map.stages] == ["Bread", "Coffee"]

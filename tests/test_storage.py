@@ -257,3 +257,20 @@ async def test_psycopg_urls_work_too(db_url: str) -> None:
         assert (await store.get_map(CHAT, number)) is not None
     finally:
         await store.close()
+
+
+async def test_a_due_reminder_is_claimed_by_exactly_one_instance(store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    number = await finished_map(store)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    assert await store.add_reminder(CHAT, number, past)
+    assert await store.add_reminder(CHAT, number, past + timedelta(days=30))
+    claims = await asyncio.gather(*(store.claim_due_reminders(f"bot{i}") for i in range(4)))
+    assert sum(len(c) for c in claims) == 1
+    (claimed,) = [c for batch in claims for c in batch]
+    assert (claimed.chat_id, claimed.map_number) == (CHAT, number)
+    assert await store.claim_due_reminders("late") == []
+    later = await store.next_reminder_at()
+    assert later is not None and later > datetime.now(UTC) + timedelta(days=29)
+    assert not await store.add_reminder(OTHER_CHAT, number, past)  # not that chat's map
