@@ -1,8 +1,9 @@
 """Bot throughput and reply latency through the whole pipeline (issue 5).
 
-fake Bot API server → PTB polling → journeybot handlers → interview engine → database →
-reply, excluding renders. Measured in the same run as a minimal PTB echo bot on the same fake
-server, the baseline (goal: journeybot ≥ 0.5 × echo).
+fake Bot API server → `journeybot run` (polling, its own process) → handlers → interview
+engine → database → reply, excluding renders. Measured in the same run as a minimal PTB echo
+bot (benchmarks/echo_bot.py, also its own process) on the same fake server, the baseline
+(goal: journeybot ≥ 0.5 × echo).
 
 - throughput: N answers from many private chats, each an item added to a list question of
   a stored interview; updates per second until every reply was recorded;
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -24,61 +27,37 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
-
-from bot.app import build_application
-from bot.config import Settings
 from flows.spec import MapType
 from storage.repository import Store
 from tests.fakebotapi import FakeBotApi
 from tests.scripted import Interviewee
 
 
-class NoRenders:
-    """Renders are excluded from this benchmark: nothing here finishes a map."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-    async def render(self, *args: object, **kwargs: object) -> bytes:
-        raise AssertionError("no map is finished in this benchmark")
-
-
-async def run_app(app: Application) -> None:
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0.0, timeout=1)
-
-
-async def stop_app(app: Application) -> None:
-    assert app.updater is not None
-    await app.updater.stop()
-    await app.stop()
-    if app.post_shutdown:
-        await app.post_shutdown(app)
-    await app.shutdown()
-
-
-def echo_app(api: FakeBotApi) -> Application:
-    async def echo(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(update.effective_message.text or "")
-
-    app = (
-        ApplicationBuilder()
-        .token(api.token)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .concurrent_updates(256)
-        .build()
+async def start_bot(api: FakeBotApi, command: list[str], env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """A bot in its own process (its own core), polling the fake server."""
+    calls = len(api.calls_of("getUpdates"))
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": api.token,
+            "JOURNEYBOT_API_URL": api.url,
+            "JOURNEYBOT_LOG_LEVEL": "WARNING",
+            **env,
+        },
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    return app
+    await api.wait_until(lambda: len(api.calls_of("getUpdates")) > calls, timeout=120)
+    return process
+
+
+async def stop_bot(process) -> None:  # type: ignore[no-untyped-def]
+    process.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
 
 
 async def seed(store: Store, users) -> None:  # type: ignore[no-untyped-def]
@@ -130,41 +109,43 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--interviews", type=int, default=500)
-    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
     args = parser.parse_args()
-    chats = 100
-    per_user = max(1, args.updates // chats)
+    per_user = 10  # answers per chat: fewer than a list holds, so each gets exactly one reply
+    chats = max(1, args.updates // per_user)
+    root = Path(__file__).resolve().parents[1]
 
-    with FakeBotApi() as api, tempfile.TemporaryDirectory() as folder:
+    async with FakeBotApi() as api:
         users = [
             api.new_user(f"U{i}", language_code="en") for i in range(max(chats, args.interviews))
         ]
-        echo = echo_app(api)
-        await run_app(echo)
+        echo = await start_bot(api, [sys.executable, str(root / "benchmarks" / "echo_bot.py")], {})
         echo_rate, echo_latency = await measure(api, users[:chats], per_user)
-        await stop_app(echo)
+        await stop_bot(echo)
         report("echo bot (baseline)", echo_rate, echo_latency)
 
-        url = args.database or f"sqlite+aiosqlite:///{folder}/bench.db"
-        store = Store(url)
-        await seed(store, users)
-        # Telegram caps a bot at about 30 messages a second; the fake server has no cap, and
-        # this measures the pipeline, so the limiter is opened up (as for the echo bot).
-        settings = Settings(
-            token=api.token,
-            database_url=url,
-            api_url=api.url,
-            log_level="WARNING",
-            messages_per_second=100_000,
-        )
-        app = build_application(settings, store=store, renderer=NoRenders())
-        await run_app(app)
-        rate, latency = await measure(api, users[:chats], per_user)
-        report("journeybot", rate, latency)
-        print(f"journeybot / echo = {rate / echo_rate:.2f} (goal ≥ 0.5)")
-        burst_rate, burst = await measure(api, users[: args.interviews], 1)
-        report(f"{args.interviews} interviews answering at once", burst_rate, burst)
-        await stop_app(app)
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite+aiosqlite:///{folder}/bench.db"
+            store = Store(url)
+            await seed(store, users)
+            await store.close()
+            # Telegram caps a bot at about 30 messages a second; the fake server has no cap,
+            # and this measures the pipeline, so the limiter is opened up (as for the echo bot).
+            journey = await start_bot(
+                api,
+                [sys.executable, "-m", "bot.cli", "run"],
+                {
+                    "JOURNEYBOT_DATABASE_URL": url,
+                    "JOURNEYBOT_MESSAGES_PER_SECOND": "100000",
+                },
+            )
+            try:
+                rate, latency = await measure(api, users[:chats], per_user)
+                report("journeybot", rate, latency)
+                print(f"journeybot / echo = {rate / echo_rate:.2f} (goal ≥ 0.5)")
+                burst_rate, burst = await measure(api, users[: args.interviews], 1)
+                report(f"{args.interviews} interviews answering at once", burst_rate, burst)
+            finally:
+                await stop_bot(journey)
 
 
 if __name__ == "__main__":
