@@ -20,7 +20,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatAction, ChatMemberStatus, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
@@ -36,6 +36,7 @@ from storage.repository import Duplicate, Store
 log = logging.getLogger(__name__)
 GROUP_SCOPE = "group"
 GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
+ACK_REACTION = "👍"
 
 
 def author_of(user: User) -> Author:
@@ -99,6 +100,8 @@ class JourneyBot:
     ) -> None:
         lang = outcome.interview.lang
         for reply in outcome.replies:
+            if reply.quiet and where.group and reply_to and await self._react(ctx, where, reply_to):
+                continue  # in a group a 👍 on the answer says "kept" without a message
             for part in outgoing(reply, lang, where.group):
                 message = await ctx.bot.send_message(
                     where.chat.id,
@@ -112,6 +115,16 @@ class JourneyBot:
                     await self.store.remember_question(
                         where.chat_id, message.message_id, where.scope, part.position
                     )
+
+    async def _react(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where, message_id: int) -> bool:
+        try:
+            await ctx.bot.set_message_reaction(where.chat.id, message_id, ACK_REACTION)
+        except TelegramError as problem:  # e.g. reactions turned off in this group
+            log.info(
+                "no reaction in chat %s (%s); answering with a message", where.chat.id, problem
+            )
+            return False
+        return True
 
     async def is_admin(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where) -> bool:
         if not where.group:

@@ -11,6 +11,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from flows.i18n import Text, domain, escape_html
 from flows.questions import Reply
+from flows.steps import Kind
 
 tr = domain(Path(__file__).parent / "locales")
 
@@ -32,10 +33,15 @@ def html_of(reply: Reply, lang: str) -> str:
     return f"<i>{tr.render(reply.progress, lang, escape=escape_html)}</i>\n{body}"
 
 
-def keyboard(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMarkup | None:
     if reply.position is None:
         return None
     token = reply.position.token()
+    commands = reply.commands
+    if group and reply.position.step.kind == Kind.LIST and "done" not in commands:
+        # Members' answers are confirmed by reactions, so the question itself carries the
+        # facilitator's Done from the start.
+        commands = (*commands, "done")
     rows = [
         [InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))]
         for c in reply.choices
@@ -44,7 +50,7 @@ def keyboard(reply: Reply, lang: str) -> InlineKeyboardMarkup | None:
         InlineKeyboardButton(
             tr(lang, f"cmd.{name}"), callback_data=callbacks.pack(callbacks.COMMAND, token, name)
         )
-        for name in reply.commands
+        for name in commands
     ]
     if commands:
         rows.append(commands)
@@ -58,7 +64,7 @@ def _answer(token: str, value: str) -> str:
 def outgoing(reply: Reply, lang: str, group: bool) -> list[Outgoing]:
     """One engine reply as one or more messages (long text split; the markup on the last)."""
     text = html_of(reply, lang)
-    markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, lang)
+    markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, lang, group)
     if group and reply.position is not None:
         # With privacy mode on, the bot sees only replies to its messages: ask for one.
         text += "\n\n" + tr(lang, "bot.reply_hint")

@@ -51,6 +51,11 @@ def say(key: str, **params: object) -> Reply:
     return Reply(Text(key, params))
 
 
+def noted(key: str, **params: object) -> Reply:
+    """A quiet confirmation (see Reply.quiet)."""
+    return Reply(Text(key, params), quiet=True)
+
+
 def start(
     author: Author, lang: str | None = None, *, group: bool = False, at: datetime | None = None
 ) -> Outcome:
@@ -181,7 +186,7 @@ def _add_items(iv: Interview, ev: Event, position: Position) -> Outcome:
     target = _list_of(iv, position)
     target.extend(new)
     if position != iv.position:
-        return Outcome(iv, [say("ack.late_added", count=len(new), lane=_where(iv, position))])
+        return Outcome(iv, [noted("ack.late_added", count=len(new), lane=_where(iv, position))])
     if len(target) >= step.max_items:
         return Outcome(iv, [say("ack.list_full", limit=step.max_items), *_advance(iv).replies])
     return Outcome(iv, [_list_ack(iv, len(new), len(target))])
@@ -241,6 +246,7 @@ def _list_ack(iv: Interview, added: int, total: int) -> Reply:
         Text.of("ack.list", added=added, total=total, limit=iv.position.step.max_items),
         position=reply.position,
         commands=reply.commands,
+        quiet=True,
     )
 
 

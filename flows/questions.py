@@ -35,6 +35,9 @@ class Reply:
     position: Position | None = None
     progress: Text | None = None
     commands: tuple[str, ...] = field(default_factory=tuple)
+    # A confirmation that an answer was kept; a group chat may show it as a reaction on the
+    # member's message instead of a message of its own.
+    quiet: bool = False
 
 
 def emotion_label(score: int) -> Text:

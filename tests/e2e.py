@@ -95,14 +95,22 @@ class Person:
     def _mark(self) -> None:
         self.since = self.api.mark()
 
-    def says(self, text: str, reply_to: int | None = None) -> None:
+    def says(self, text: str, reply_to: int | None = None) -> int:
+        """Writes a message; its message id."""
         self._mark()
-        self.api.user_text(self.chat, self.user, text, reply_to=reply_to)
+        update = self.api.user_text(self.chat, self.user, text, reply_to=reply_to)
+        return update["message"]["message_id"] if update else 0
 
-    def answers(self, text: str) -> None:
+    def answers(self, text: str) -> int:
         """Types an answer; in a group, as a reply to the bot's latest question."""
         reply_to = self.last_question().message_id if self.group else None
-        self.says(text, reply_to=reply_to)
+        return self.says(text, reply_to=reply_to)
+
+    async def sees_reaction(self, message_id: int, emoji: str = "👍", timeout: float = 20) -> None:
+        """Waits until the bot reacted to that message."""
+        await self.api.wait_until(
+            lambda: emoji in self.api.reaction_on(self.chat, message_id), timeout=timeout
+        )
 
     def command(self, name: str, args: str = "") -> None:
         self._mark()

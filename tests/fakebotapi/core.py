@@ -75,6 +75,81 @@ def update_type(update: JSON) -> str:
     return next((key for key in update if key != "update_id"), "unknown")
 
 
+# A subset of Telegram's standard reaction emoji (the ones a bot may set).
+STANDARD_REACTIONS = frozenset(
+    [
+        "👍",
+        "👎",
+        "❤",
+        "🔥",
+        "🥰",
+        "👏",
+        "😁",
+        "🤔",
+        "🤯",
+        "😱",
+        "🤬",
+        "😢",
+        "🎉",
+        "🤩",
+        "🤮",
+        "💩",
+        "🙏",
+        "👌",
+        "🕊",
+        "🤡",
+        "🥱",
+        "🥴",
+        "😍",
+        "🐳",
+        "🌚",
+        "🌭",
+        "💯",
+        "🤣",
+        "⚡",
+        "🍌",
+        "🏆",
+        "💔",
+        "🤨",
+        "😐",
+        "🍓",
+        "🍾",
+        "💋",
+        "😈",
+        "😴",
+        "😭",
+        "🤓",
+        "👻",
+        "👀",
+        "🎃",
+        "🙈",
+        "😇",
+        "😨",
+        "🤝",
+        "✍",
+        "🤗",
+        "🫡",
+        "🎅",
+        "🎄",
+        "☃",
+        "💅",
+        "🤪",
+        "🗿",
+        "🆒",
+        "💘",
+        "🙉",
+        "🦄",
+        "😘",
+        "💊",
+        "🙊",
+        "😎",
+        "👾",
+        "🤷",
+        "😡",
+    ]
+)
+
+
 class BotCore:
     """State of one fake bot (one token) plus the Bot API methods that do not need I/O."""
 
@@ -110,6 +185,8 @@ class BotCore:
         self.sent: list[SentMessage] = []
         self.callback_answers: list[CallbackAnswer] = []
         self.chat_actions: list[ChatAction] = []
+        # (chat id, message id) -> the emoji the bot put on that message (latest call wins).
+        self.reactions: dict[tuple[int, int], list[str]] = {}
 
         self.pending_updates: list[JSON] = []
         self.redeliveries: list[JSON] = []
@@ -136,6 +213,7 @@ class BotCore:
             "sendPhoto": self.send_photo,
             "sendDocument": self.send_document,
             "sendChatAction": self.send_chat_action,
+            "setMessageReaction": self.set_message_reaction,
             "answerCallbackQuery": self.answer_callback_query,
             "editMessageText": self.edit_message_text,
             "editMessageCaption": self.edit_message_caption,
@@ -583,6 +661,21 @@ class BotCore:
         if action not in CHAT_ACTIONS:
             raise ApiError.bad_request("wrong parameter action in request")
         self.chat_actions.append(ChatAction(chat.id, action, self.clock()))
+        return True
+
+    def set_message_reaction(self, params: Params) -> bool:
+        chat = self.chat_for_sending(params)
+        message_id = params.get_int("message_id")
+        if message_id is None or self.get_message(chat.id, message_id) is None:
+            raise ApiError.bad_request("message to react not found")
+        emoji = []
+        for reaction in params.get_json("reaction") or []:
+            if reaction.get("type") != "emoji" or reaction.get("emoji") not in STANDARD_REACTIONS:
+                raise ApiError.bad_request("REACTION_INVALID")
+            emoji.append(reaction["emoji"])
+        if len(emoji) > 1:  # bots may set one reaction (non-premium)
+            raise ApiError.bad_request("REACTIONS_TOO_MANY")
+        self.reactions[(chat.id, message_id)] = emoji
         return True
 
     # ------------------------------------------------------------------ callback queries

@@ -510,6 +510,11 @@ class Simulation:
         with self.core.lock:
             return list(self.core.callback_answers)
 
+    def reaction_on(self, chat: ChatRef, message_id: int) -> list[str]:
+        """The emoji the bot put on a message (``[]`` when none)."""
+        with self.core.lock:
+            return list(self.core.reactions.get((self._chat(chat).id, message_id), []))
+
     @property
     def chat_actions(self) -> list[ChatAction]:
         with self.core.lock:
