@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from flows.analysis import Comparison, compare
 from flows.interview import Interview
 from flows.model import Author, JourneyMap
 from flows.spec import LIST_LANES, MapType
@@ -442,6 +443,12 @@ class Store:
                 .order_by(MapVersionRow.version)
             )
             return [VersionInfo(v, at) for v, at in found.all()]
+
+    async def diff(self, chat_id: str, number: int, old: int, new: int) -> Comparison | None:
+        """What changed between two versions of a map (None when either is missing)."""
+        before = await self.get_map(chat_id, number, old)
+        after = await self.get_map(chat_id, number, new)
+        return compare(before, after) if before and after else None
 
     async def _map_row(self, s: AsyncSession, chat_id: str, number: int) -> MapRow | None:
         found = await s.execute(

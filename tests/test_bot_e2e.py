@@ -524,6 +524,16 @@ async def test_copy_as_future_state_then_compare(
     width, height = png_size(picture.files["photo"].data)
     assert width + height <= 10000
     await me.sees("What changed from Map 1 · v1 to Map 2 · v2")
+    me.command("edit", "2")
+    await me.sees("Editing map 2")
+    await me.presses("Goal")
+    await me.sees("What should this map help you achieve?")
+    me.answers("Half the waiting time at the counter")
+    await me.sees("Here is your map so far")
+    await me.presses("✅ Finish and draw the map")
+    await me.sees("Saved as map 2, version 3")
+    edited = await stored(sqlite_url, lambda store: store.get_map(str(owner.id), 2))
+    assert edited.goal == "Half the waiting time at the counter"
     me.command("compare", "2 v1 v2")
     await me.sees("What changed from Map 2 · v1 to Map 2 · v2")
     me.command("compare", "2")

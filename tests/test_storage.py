@@ -164,6 +164,9 @@ async def test_versions_rename_copy_and_delete(store: Store) -> None:
     assert await store.rename(CHAT, number, "Kopi Kita 2.0")
     versions = await store.versions(CHAT, number)
     assert [v.version for v in versions] == [1, 2]
+    changes = await store.diff(CHAT, number, 1, 2)
+    assert changes is not None and not changes.emotion_changes  # a rename moves no emotion
+    assert await store.diff(CHAT, number, 1, 9) is None
     old = await store.get_map(CHAT, number, version=1)
     new = await store.get_map(CHAT, number)
     assert old is not None and new is not None
