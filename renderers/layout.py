@@ -287,14 +287,14 @@ class _Builder:
         self.y += height + th.GAP
 
     # -- lanes ----------------------------------------------------------------------------
-    def label(self, lane: Lane, height: float, reserve: float = 0.0) -> None:
+    def label(self, lane: Lane, height: float, reserve: float = 0.0) -> Cell:
         box = Box(th.MARGIN, self.y, th.LABEL_W, height)
         lines, _ = fit(
             lane_label(self.lang, lane), th.LABEL_W - 2 * th.PAD - reserve, th.LANE_LABEL, 3
         )
         top = self.y + (height - len(lines) * th.LANE_LABEL.pitch) / 2
         placed = text_block(box.x + th.PAD, top, lines, th.LANE_LABEL)
-        self.add(Cell(Kind.LABEL, box, placed, lane=lane))
+        return self.add(Cell(Kind.LABEL, box, placed, lane=lane))
 
     @staticmethod
     def label_height(lines: int) -> float:
@@ -324,27 +324,30 @@ class _Builder:
         for index, blocks in enumerate(wrapped):
             box = Box(self.col_x(index), self.y, self.col_w, height)
             shown, cut = fill(blocks, height - 2 * th.PAD, style, text_w)
-            cell = self.add(
-                Cell(Kind.LANE, box, stage=index if self.stages else None, lane=lane, truncated=cut)
-            )
-            self.place(cell, shown, style, bulleted)
+            lines, bullets = self.place(box.x + th.PAD, box.y + th.PAD, shown, style, bulleted)
+            stage = index if self.stages else None
+            self.add(Cell(Kind.LANE, box, lines, bullets, stage, lane, truncated=cut))
         self.y += height + th.GAP
 
     @staticmethod
-    def place(cell: Cell, blocks: list[list[str]], style: th.TextStyle, bulleted: bool) -> None:
-        x = cell.box.x + th.PAD
+    def place(
+        x: float, top: float, blocks: list[list[str]], style: th.TextStyle, bulleted: bool
+    ) -> tuple[list[Line], list[tuple[float, float]]]:
+        """Items one under the other from (x, top): their lines and their bullets."""
+        lines: list[Line] = []
+        bullets: list[tuple[float, float]] = []
         text_x = x + (th.BULLET_INDENT if bulleted else 0.0)
-        top = cell.box.y + th.PAD
-        for lines in blocks:
-            cell.lines += text_block(text_x, top, lines, style)
+        for block in blocks:
+            lines += text_block(text_x, top, block, style)
             if bulleted:
                 # On the middle of the first line's lowercase letters.
-                cell.bullets.append((x + 3, baseline(top, style) - 0.3 * style.size))
-            top += len(lines) * style.pitch + th.ITEM_GAP
+                bullets.append((x + 3, baseline(top, style) - 0.3 * style.size))
+            top += len(block) * style.pitch + th.ITEM_GAP
+        return lines, bullets
 
     def emotion_lane(self) -> None:
         height = th.EMOTION_H
-        self.label(Lane.EMOTION, height, reserve=18)
+        label = self.label(Lane.EMOTION, height, reserve=18)  # room for the scale
         box = Box(self.grid_x, self.y, self.grid_w, height)
         self.add(Cell(Kind.EMOTION, box, lane=Lane.EMOTION))
         count = len(self.layout.personas)
@@ -354,7 +357,6 @@ class _Builder:
         area = EmotionArea(box, centres, offsets)
         self.layout.emotion = area
         # The scale, written on the lane's label at the height of each whole score.
-        label = self.layout.cells[-2]
         right = label.box.right - 6
         for score in (EMOTION_MAX, 0, EMOTION_MIN):
             top = area.score_y(score) - th.SCALE.pitch / 2
@@ -417,13 +419,10 @@ class _Builder:
         for index, (title, blocks) in enumerate(columns):
             box = Box(self.grid_x + index * (half + th.GAP), self.y, half, height)
             shown, cut = fill(blocks, inner, th.BODY, text_w)
-            cell = self.add(Cell(Kind.NEEDS, box, truncated=cut))
-            cell.lines += text_block(box.x + th.PAD, box.y + th.PAD, title, heading)
-            inner_box = Box(box.x, box.y + heading.pitch + 2, box.w, box.h - heading.pitch - 2)
-            holder = Cell(Kind.NEEDS, inner_box)
-            self.place(holder, shown, th.BODY, bulleted=True)
-            cell.lines += holder.lines
-            cell.bullets += holder.bullets
+            top = box.y + th.PAD + heading.pitch + 2
+            lines, bullets = self.place(box.x + th.PAD, top, shown, th.BODY, bulleted=True)
+            lines = text_block(box.x + th.PAD, box.y + th.PAD, title, heading) + lines
+            self.add(Cell(Kind.NEEDS, box, lines, bullets, truncated=cut))
         self.y += height + th.GAP
 
     def footer(self) -> None:
