@@ -19,7 +19,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatAction, ChatMemberStatus, ParseMode
+from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -233,7 +233,7 @@ class JourneyBot:
         )
 
     async def begin(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where) -> None:
-        outcome = start(author_of(where.user), where.lang, group=where.group, at=None)
+        outcome = start(author_of(where.user), where.lang, group=where.group)
         await self.store.start_interview(where.chat_id, where.scope, outcome.interview)
         await self.send(ctx, where, outcome)
 
@@ -485,6 +485,3 @@ async def _mark_answered(message, lang: str, label: str) -> None:  # type: ignor
             )
         else:
             await message.edit_reply_markup(reply_markup=None)
-
-
-__all__ = ["ChatAction", "JourneyBot"]

@@ -25,6 +25,7 @@ from renderers.checklist import (
     render_checklist,
     render_text,
 )
+from renderers.export import file_name as export_file_name
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,9 @@ class Renderer(Protocol):
     ) -> bytes: ...
 
 
-def file_name(journey_map: JourneyMap, number: int, extension: str) -> str:
-    from bot.console import slug
-
-    return f"{number}-{slug(journey_map.title)}.{extension}"
+def file_name(journey_map: JourneyMap, number: int, fmt: str) -> str:
+    """`3-kopi-kita.pdf`: the map's number in the chat, then the export's own name."""
+    return f"{number}-{export_file_name(journey_map, fmt)}"
 
 
 class MapDesk:
