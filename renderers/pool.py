@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import select
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -32,8 +36,33 @@ def _call(name: str, *args: Any) -> Any:
     return getattr(importlib.import_module(WORKER_MODULE), name)(*args)
 
 
-def _warm_up() -> None:
+def _warm_up(owner_pid: int) -> None:
+    _exit_with(owner_pid)
     _call("warm_up")
+
+
+def _exit_with(owner_pid: int) -> None:
+    """End this worker when the process that owns the pool dies.
+
+    Workers come from the fork server, not from the owner, and keep the fork server alive:
+    a bot killed with SIGKILL would otherwise leave both behind for good."""
+
+    def watch() -> None:
+        try:
+            pidfd = os.pidfd_open(owner_pid)  # readable once the owner has exited
+        except (AttributeError, OSError):
+            pidfd = None
+        while True:
+            if pidfd is not None:
+                select.select([pidfd], [], [])
+                os._exit(0)
+            try:
+                os.kill(owner_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="exit-with-owner", daemon=True).start()
 
 
 class RenderPool:
@@ -54,6 +83,7 @@ class RenderPool:
             max_workers=self.workers,
             mp_context=context,
             initializer=_warm_up,
+            initargs=(os.getpid(),),
             max_tasks_per_child=self.max_tasks_per_child,
         )
 
@@ -71,6 +101,11 @@ class RenderPool:
             loop.run_in_executor(self.executor, _call, "process_id") for _ in range(self.workers)
         ]
         await asyncio.gather(*calls)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes' ids (for monitoring and tests)."""
+        executor = self._executor
+        return sorted(getattr(executor, "_processes", {}) or {}) if executor else []
 
     async def call(self, name: str, *args: Any) -> Any:
         """Run `renderers.worker.<name>(*args)` in a worker, within the timeout."""

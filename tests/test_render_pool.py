@@ -72,3 +72,39 @@ async def test_workers_are_warm_and_reused() -> None:
         started = time.perf_counter()
         await pool.render(load_example("fitness-studio"), "preview")
         assert time.perf_counter() - started < 30
+
+
+def test_workers_end_when_the_owner_is_killed(tmp_path) -> None:
+    """A bot killed with SIGKILL must not leave its render workers running for good."""
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import asyncio, os, sys\n"
+        "from renderers.pool import RenderPool\n"
+        "async def main():\n"
+        "    pool = RenderPool(workers=2)\n"
+        "    await pool.start()\n"
+        "    print(' '.join(str(p) for p in pool.worker_pids()), flush=True)\n"
+        "    await asyncio.sleep(600)\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+    )
+    owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    workers = [int(p) for p in owner.stdout.readline().split()]
+    assert len(workers) == 2
+    owner.kill()
+    owner.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    alive = set(workers)
+    while alive and time.monotonic() < deadline:
+        alive = {p for p in alive if _running(p)}
+        time.sleep(0.2)
+    assert not alive, f"workers {alive} outlived their owner"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
