@@ -9,6 +9,7 @@ recorded in the same transaction as its effect, so a redelivered update is appli
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,16 @@ from storage.tables import (
 )
 
 MAX_RETRIES = 20
+RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """An interview row as read or written: which row, at which revision, with what data."""
+
+    id: int
+    revision: int
+    data: str
 
 
 class Conflict(Exception):
@@ -102,6 +113,8 @@ class Store:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # The interviews this process wrote last, as written: (chat, scope) -> _Stored.
+        self._recent: OrderedDict[tuple[str, str], _Stored] = OrderedDict()
 
     def session(self) -> AsyncSession:
         return self._sessions()
@@ -148,6 +161,7 @@ class Store:
         self, chat_id: str, scope: str, interview: Interview, map_number: int | None = None
     ) -> None:
         """Begin an interview, replacing an unfinished one in the same scope."""
+        self._recent.pop((chat_id, scope), None)
         async with self.session() as s:
             map_id = None
             if map_number is not None:
@@ -172,12 +186,18 @@ class Store:
         self, chat_id: str, scope: str, interview: Interview, revision: int
     ) -> int:
         """Store the interview if nobody changed it since `revision`; the new revision."""
-        async with self.session() as s:
-            await self._write_interview(s, chat_id, scope, interview, revision)
+        async with self.engine.connect() as s:
+            current = await self._read_interview(s, chat_id, scope)
+            if current is None or current.revision != revision:
+                raise Conflict(chat_id, scope)
+            data = interview.to_json()
+            await self._write_interview(s, current, interview.state, data)
             await s.commit()
+        self._remember((chat_id, scope), _Stored(current.id, revision + 1, data))
         return revision + 1
 
     async def discard_interview(self, chat_id: str, scope: str) -> None:
+        self._recent.pop((chat_id, scope), None)
         async with self.session() as s:
             await s.execute(
                 delete(InterviewRow).where(
@@ -197,22 +217,22 @@ class Store:
 
         Returns (interview, whatever `change` returned), or None when there is no interview.
         Raises Duplicate when `update_id` was applied before. Retries on a conflict."""
+        key = (chat_id, scope)
         for attempt in range(MAX_RETRIES):
             try:
                 # A plain connection, not an ORM session: this is the hot path of every answer.
                 async with self.engine.connect() as s:
-                    found = await s.execute(
-                        select(InterviewRow.data, InterviewRow.revision).where(
-                            InterviewRow.chat_id == chat_id, InterviewRow.scope == scope
-                        )
-                    )
-                    stored = found.first()
                     if update_id is not None:
                         await s.execute(
                             insert(ProcessedUpdateRow).values(
                                 update_id=update_id, processed_at=now()
                             )
                         )
+                    # What this process wrote last is usually still what is stored; if not,
+                    # the optimistic write below fails and the next attempt reads the row.
+                    stored = self._recent.get(key) if attempt == 0 else None
+                    if stored is None:
+                        stored = await self._read_interview(s, chat_id, scope)
                     if stored is None:
                         await s.commit()
                         return None
@@ -220,14 +240,32 @@ class Store:
                     result = change(interview)
                     if asyncio.iscoroutine(result):
                         result = await result
-                    await self._write_interview(s, chat_id, scope, interview, stored.revision)
+                    data = interview.to_json()
+                    await self._write_interview(s, stored, interview.state, data)
                     await s.commit()
+                    self._remember(key, _Stored(stored.id, stored.revision + 1, data))
                     return interview, result
             except IntegrityError:
                 raise Duplicate(update_id) from None
             except Conflict:
-                await asyncio.sleep(0.002 * (attempt + 1))
+                self._recent.pop(key, None)
+                await asyncio.sleep(0.002 * attempt)
         raise Conflict(f"gave up after {MAX_RETRIES} attempts")
+
+    def _remember(self, key: tuple[str, str], stored: _Stored) -> None:
+        self._recent[key] = stored
+        self._recent.move_to_end(key)
+        if len(self._recent) > RECENT_INTERVIEWS:
+            self._recent.popitem(last=False)
+
+    async def _read_interview(self, s: AsyncConnection, chat_id: str, scope: str) -> _Stored | None:
+        found = await s.execute(
+            select(InterviewRow.id, InterviewRow.revision, InterviewRow.data).where(
+                InterviewRow.chat_id == chat_id, InterviewRow.scope == scope
+            )
+        )
+        row = found.first()
+        return _Stored(row.id, row.revision, row.data) if row else None
 
     async def mark_update(self, update_id: int) -> None:
         """Record an update id on its own; Duplicate if it was recorded before."""
@@ -239,30 +277,17 @@ class Store:
                 raise Duplicate(update_id) from None
 
     async def _write_interview(
-        self,
-        s: AsyncSession | AsyncConnection,
-        chat_id: str,
-        scope: str,
-        interview: Interview,
-        revision: int,
+        self, s: AsyncSession | AsyncConnection, stored: _Stored, state: str, data: str
     ) -> None:
+        """Write over the row read as `stored`, if it is still that row at that revision."""
         result = await s.execute(
             update(InterviewRow)
-            .where(
-                InterviewRow.chat_id == chat_id,
-                InterviewRow.scope == scope,
-                InterviewRow.revision == revision,
-            )
-            .values(
-                data=interview.to_json(),
-                state=interview.state,
-                revision=revision + 1,
-                updated_at=now(),
-            )
+            .where(InterviewRow.id == stored.id, InterviewRow.revision == stored.revision)
+            .values(data=data, state=state, revision=stored.revision + 1, updated_at=now())
         )
         if result.rowcount != 1:
             await s.rollback()
-            raise Conflict(chat_id, scope)
+            raise Conflict(stored.id)
 
     async def _interview_row(self, s: AsyncSession, chat_id: str, scope: str):  # type: ignore[no-untyped-def]
         found = await s.execute(

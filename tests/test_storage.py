@@ -277,3 +277,27 @@ async def test_a_due_reminder_is_claimed_by_exactly_one_instance(store: Store) -
     later = await store.next_reminder_at()
     assert later is not None and later > datetime.now(UTC) + timedelta(days=29)
     assert not await store.add_reminder(OTHER_CHAT, number, past)  # not that chat's map
+
+
+async def test_two_bot_instances_share_one_database(store: Store) -> None:
+    """Each instance remembers what it wrote last; the revision check keeps them honest."""
+    other = Store(store.url)
+    try:
+        await started(store)
+        for n in range(6):
+            instance = store if n % 2 == 0 else other
+            await instance.apply(CHAT, "group", answer(f"item {n}", ANIA), update_id=500 + n)
+        loaded = await store.load_interview(CHAT, "group")
+        assert loaded is not None
+        assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == [
+            f"item {n}" for n in range(6)
+        ]
+        # The other instance starts afresh; this one's memory of the old interview is stale.
+        await other.start_interview(CHAT, "group", start(BUDI, "en").interview)
+        applied = await store.apply(
+            CHAT, "group", lambda iv: handle(iv, Event.choice("future", ANIA)), update_id=600
+        )
+        assert applied is not None and applied[0].map.map_type == MapType.FUTURE
+        assert applied[0].map.stages == []  # the new interview, not the old one revived
+    finally:
+        await other.close()
