@@ -16,6 +16,7 @@ from flows.model import Author
 from flows.spec import LIST_LANES, MapType
 from storage.repository import Conflict, Duplicate, Store
 from storage.tables import LaneItemRow
+from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
 
 CHAT = "-100123"
@@ -250,9 +251,8 @@ def test_the_default_database_is_a_sqlite_file_here(monkeypatch: pytest.MonkeyPa
     assert database_url() == "sqlite+aiosqlite:///journeybot.db"
 
 
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
 async def test_psycopg_urls_work_too(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL driver choice")
     store = Store(db_url.replace("postgresql+asyncpg", "postgresql+psycopg"))
     try:
         await store.upgrade()
