@@ -26,7 +26,7 @@ from renderers.faces import face, score_colour
 from renderers.image import (
     DrawnCell,
     MapDrawing,
-    _Painter,
+    Painter,
     draw_lines,
     persona_colours,
     png_bytes,
@@ -441,7 +441,7 @@ def draw_comparison(
     sheet = _Sheet(before, after, lang, labels)
     listed = sheet.build()
     layout = sheet.layout
-    painter = _Painter(layout)
+    painter = Painter(layout)
     fig = painter.figure
     colours = persona_colours(len(sheet.personas))
     drawing = ComparisonDrawing(
@@ -487,7 +487,7 @@ def draw_comparison(
     return drawing
 
 
-def _draw_legend(sheet: _Sheet, painter: _Painter) -> None:
+def _draw_legend(sheet: _Sheet, painter: Painter) -> None:
     """The line samples before the two names: dashed and light for before, solid for after."""
     y = sheet.legend_y
     for k, (colour, style) in enumerate(
@@ -503,7 +503,7 @@ def _draw_legend(sheet: _Sheet, painter: _Painter) -> None:
         painter.add(dot)
 
 
-def _draw_change_markers(sheet: _Sheet, painter: _Painter) -> None:
+def _draw_change_markers(sheet: _Sheet, painter: Painter) -> None:
     """A green triangle up for a better score, a red one down for a worse one."""
     for x, y, delta in sheet.change_markers:
         colour = score_colour(EMOTION_MAX if delta > 0 else EMOTION_MIN)

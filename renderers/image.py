@@ -99,7 +99,10 @@ def persona_colours(count: int) -> list[str]:
     return [palette[i % len(palette)] for i in range(count)]
 
 
-class _Painter:
+class Painter:
+    """Draws a laid-out sheet (boxes, chevrons, text, faces) on a Figure; the map and the
+    comparison chart share it."""
+
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self.figure = Figure(figsize=(layout.width / 72, layout.height / 72), dpi=100)
@@ -212,7 +215,7 @@ def draw_map(journey_map: JourneyMap, lang: str | None = None) -> MapDrawing:
     """Lay the map out and draw it; the figure is not rendered to pixels yet."""
     lang = language_of(journey_map, lang)
     layout = build_layout(journey_map, lang)
-    painter = _Painter(layout)
+    painter = Painter(layout)
     colours = persona_colours(len(layout.personas))
     drawing = MapDrawing(painter.figure, layout)
     for chevron in layout.chevrons:
