@@ -359,9 +359,9 @@ class _Sheet:
                 "compare.change",
                 stage=_one_line(change.stage_name, 0.45 * text_w, CHANGE, "—"),
                 persona=_one_line(change.persona, 0.25 * text_w, CHANGE, "—"),
-                before=score_text(before),
-                after=score_text(after),
-                delta=score_text(after - before),
+                before=score_text(before, self.lang),
+                after=score_text(after, self.lang),
+                delta=score_text(after - before, self.lang),
             )
             self.change_markers.append((th.MARGIN + 5, self.y + CHANGE.pitch / 2, after - before))
             self.line(th.MARGIN + indent, _one_line(text, text_w, CHANGE), CHANGE)

@@ -60,9 +60,9 @@ def _entries(items: Sequence[Item], lang: str) -> list[Entry]:
 
 def _rating(score: int, word: str, lang: str) -> str:
     return (
-        tr(lang, "render.rating_word", score=score_text(score), word=word)
+        tr(lang, "render.rating_word", score=score_text(score, lang), word=word)
         if word
-        else score_text(score)
+        else score_text(score, lang)
     )
 
 
@@ -74,10 +74,16 @@ def emotion_entries(stage: Stage, personas: list[str], lang: str) -> list[Entry]
         low_high = stage.emotion_spread(persona)
         mean = stage.emotion_of(persona)
         if len(ratings) > 1 and low_high is not None and mean is not None:
+            low, high = low_high
             summary = tr(
-                lang, "render.emotion_summary", persona=persona, mean=score_text(mean),
-                count=len(ratings), low=score_text(low_high[0]), high=score_text(low_high[1]),
-            )  # fmt: skip
+                lang,
+                "render.emotion_summary",
+                persona=persona,
+                mean=score_text(mean, lang),
+                count=len(ratings),
+                low=score_text(low, lang),
+                high=score_text(high, lang),
+            )
             entries.append(Entry(summary))
         entries += [
             Entry(f"{persona}: {_rating(r.score, r.word, lang)}", r.author.name) for r in ratings

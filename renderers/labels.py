@@ -6,10 +6,11 @@ from datetime import datetime
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.numbers import get_decimal_symbol
 
 from flows.i18n import domain
 from flows.model import JourneyMap, Stage
-from flows.spec import Lane, MapType, lanes_for, pick_language
+from flows.spec import DEFAULT_LANGUAGE, Lane, MapType, lanes_for, pick_language
 
 LOCALES = Path(__file__).parent / "locales"
 tr = domain(LOCALES)
@@ -70,11 +71,13 @@ def stage_name(lang: str, stage: Stage, index: int) -> str:
     return stage.name.strip() or tr(lang, "render.stage_number", number=index + 1)
 
 
-def score_text(score: float) -> str:
-    """+1, −2, 0, +0.5: signed, with a true minus sign, no trailing zeros."""
+def score_text(score: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """+1, −2, 0, +0.5 (+0,5 in Polish and Indonesian): signed, a true minus sign, no
+    trailing zeros, the language's decimal mark."""
     number = f"{abs(score):.1f}".removesuffix(".0")
     if number == "0":
         return "0"
+    number = number.replace(".", get_decimal_symbol(lang))
     return ("+" if score > 0 else "−") + number
 
 
