@@ -315,3 +315,14 @@ def test_partial_maps_render(name: str) -> None:
     assert lanes and all(
         not c.texts for c in lanes if not PARTIAL[name].stages or c.cell.lane != Lane.BACKSTAGE
     )
+
+
+def test_scores_use_the_languages_decimal_mark() -> None:
+    from renderers.labels import score_text
+
+    assert [score_text(-1.5, "pl"), score_text(0.5, "id"), score_text(1.5, "en")] == [
+        "−1,5",
+        "+0,5",
+        "+1.5",
+    ]
+    assert (score_text(0, "pl"), score_text(2, "pl"), score_text(-2, "en")) == ("0", "+2", "−2")
