@@ -17,6 +17,7 @@ tr = domain(Path(__file__).parent / "locales")
 
 MESSAGE_LIMIT = 4096  # characters Telegram takes in one message (UTF-16 code units)
 CAPTION_LIMIT = 1024
+TALL_KEYBOARD = 6  # more choices than this are laid out two a row
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,16 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         # Members' answers are confirmed by reactions, so the question itself carries the
         # facilitator's Done from the start.
         commands = (*commands, "done")
-    rows = [
-        [InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))]
+    buttons = [
+        InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))
         for c in reply.choices
     ]
+    rows = [[button] for button in buttons]
+    if len(buttons) > TALL_KEYBOARD:
+        # The review screen's many jump targets: the first (Finish) alone, then two a row, so
+        # the keyboard fits a phone screen.
+        rest = buttons[1:]
+        rows = [[buttons[0]]] + [rest[i : i + 2] for i in range(0, len(rest), 2)]
     commands = [
         InlineKeyboardButton(
             tr(lang, f"cmd.{name}"), callback_data=callbacks.pack(callbacks.COMMAND, token, name)

@@ -1,4 +1,4 @@
-"""Updates of one chat are handled in arrival order; other chats do not wait for them."""
+"""Telegram-side pieces on their own: per-chat ordering of updates, keyboards."""
 
 from __future__ import annotations
 
@@ -38,3 +38,16 @@ async def test_one_chat_in_order_other_chats_alongside() -> None:
     assert [i for c, i in done if c == 2] == [3, 5]
     assert done.index((2, 3)) < done.index((1, 1))  # chat 2 did not wait for chat 1
     assert not processor._locks  # idle chats are forgotten
+
+
+def test_the_review_keyboard_fits_a_phone() -> None:
+    from bot.replies import keyboard
+    from flows.questions import question
+    from tests.scripted import Interviewee
+
+    iv = Interviewee(personas=1, stages=5).run(until_state="review").interview
+    rows = keyboard(question(iv), "en").inline_keyboard  # type: ignore[union-attr]
+    assert [b.text for b in rows[0]] == ["✅ Finish and draw the map"]
+    assert all(len(row) <= 2 for row in rows[1:-1]) and len(rows) <= 9
+    assert sum(len(row) for row in rows) == len(question(iv).choices) + 1  # + Back
+    assert all(len(b.callback_data.encode()) <= 64 for row in rows for b in row)
