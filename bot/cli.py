@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--new", action="store_true", help="discard the unfinished interview and start afresh"
     )
+    chat.add_argument("--name", help="who is answering, as the map credits it (default: you)")
 
     run = commands.add_parser("run", help="the Telegram bot (polling, or a webhook)")
     run.add_argument("--webhook-url", help="public HTTPS URL Telegram posts updates to")
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat":
         from bot.console import chat
 
-        return asyncio.run(chat(args.lang, args.output_dir, new=args.new))
+        return asyncio.run(chat(args.lang, args.output_dir, new=args.new, name=args.name))
     if args.command == "run":
         return _run(args)
     if args.command == "render":

@@ -175,7 +175,10 @@ def write_image(journey_map: JourneyMap, output_dir: Path) -> list[Path]:
     return [path]
 
 
-async def chat(lang: str | None, output_dir: Path, new: bool = False) -> int:
+async def chat(
+    lang: str | None, output_dir: Path, new: bool = False, name: str | None = None
+) -> int:
+    author = Author(id=CONSOLE_USER.id, name=name.strip()) if name and name.strip() else None
     store = await open_store()
     try:
         console = Console(
@@ -184,6 +187,7 @@ async def chat(lang: str | None, output_dir: Path, new: bool = False) -> int:
             lang=lang,
             output_dir=output_dir,
             store=store,
+            author=author or CONSOLE_USER,
             on_finish=[write_image],
         )
         await console.run(new=new)

@@ -66,7 +66,16 @@ def test_scripted_chat_from_a_pipe_in_each_language(
     answers = (DATA / f"answers_{lang}.txt").read_bytes()
     env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
     done = subprocess.run(
-        [*journeybot(), "chat", "--lang", lang, "--output-dir", str(tmp_path / "maps")],
+        [
+            *journeybot(),
+            "chat",
+            "--lang",
+            lang,
+            "--output-dir",
+            str(tmp_path / "maps"),
+            "--name",
+            "Sari Dewi",
+        ],
         input=answers,
         capture_output=True,
         timeout=120,
@@ -85,6 +94,8 @@ def test_scripted_chat_from_a_pipe_in_each_language(
     assert jm["title"] == title and jm["language"] == lang
     assert [s["name"] for s in jm["stages"]] == stages
     assert all(s["touchpoints"] for s in jm["stages"])
+    assert jm["stages"][0]["touchpoints"][0]["author"]["name"] == "Sari Dewi"
+    assert "Sari Dewi" in output.splitlines()[0]  # greeted by name
 
 
 def test_chat_ends_cleanly_at_end_of_input(tmp_path: Path) -> None:
