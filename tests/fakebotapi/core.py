@@ -583,29 +583,17 @@ class BotCore:
                 }
             ]
             files = [source]
-        message = self.new_message(chat, self.bot_user, from_bot=True)
-        message.media = {"photo": sizes}
-        message.files = files
-        message.caption, message.caption_entities = caption or None, caption_entities
-        message.reply_markup = markup
-        message.reply_to_message_id = reply_to
-        result = self.message_dict(message)
-        self._record(
-            SentMessage(
-                method="sendPhoto",
-                chat_id=chat.id,
-                message_id=message.message_id,
-                caption=raw_caption,
-                plain_text=caption,
-                parse_mode=params.get_str("parse_mode"),
-                reply_markup=markup,
-                files={"photo": original},
-                reply_to_message_id=reply_to,
-                result=result,
-            ),
+        return self._send_media(
+            chat,
             params,
+            "photo",
+            sizes,
+            files,
+            original,
+            (raw_caption, caption, caption_entities),
+            markup,
+            reply_to,
         )
-        return result
 
     def send_document(self, params: Params) -> JSON:
         chat = self.chat_for_sending(params)
@@ -631,23 +619,49 @@ class BotCore:
             document["file_name"] = stored.filename
         if stored.mime_type:
             document["mime_type"] = stored.mime_type
+        return self._send_media(
+            chat,
+            params,
+            "document",
+            document,
+            [stored],
+            stored,
+            (raw_caption, caption, caption_entities),
+            markup,
+            reply_to,
+        )
+
+    def _send_media(
+        self,
+        chat: FakeChat,
+        params: Params,
+        kind: str,
+        media: Any,
+        files: list[StoredFile],
+        recorded: StoredFile,
+        captions: tuple[str, str, Any],
+        markup: JSON | None,
+        reply_to: int | None,
+    ) -> JSON:
+        """The message a sendPhoto / sendDocument creates, recorded as the user sees it."""
+        raw_caption, caption, caption_entities = captions
         message = self.new_message(chat, self.bot_user, from_bot=True)
-        message.media = {"document": document}
-        message.files = [stored]
+        message.media = {kind: media}
+        message.files = files
         message.caption, message.caption_entities = caption or None, caption_entities
         message.reply_markup = markup
         message.reply_to_message_id = reply_to
         result = self.message_dict(message)
         self._record(
             SentMessage(
-                method="sendDocument",
+                method=f"send{kind.capitalize()}",
                 chat_id=chat.id,
                 message_id=message.message_id,
                 caption=raw_caption,
                 plain_text=caption,
                 parse_mode=params.get_str("parse_mode"),
                 reply_markup=markup,
-                files={"document": stored},
+                files={kind: recorded},
                 reply_to_message_id=reply_to,
                 result=result,
             ),
