@@ -85,6 +85,14 @@ async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, 
     assert not errors, process.output()[-3000:]
 
 
+async def open_map(person: Person, kind: str) -> None:
+    """/new, pick the kind of map, and wait for the first typed question (the title)."""
+    person.command("new")
+    await person.sees("What kind of map shall we make?")
+    await person.presses(kind)
+    await person.sees("What business or product")
+
+
 async def walk_through_a_stage(
     person: Person, touchpoint: str, score_label: str, pain: str | None
 ) -> None:
@@ -387,10 +395,7 @@ async def test_429_and_5xx_lose_and_duplicate_nothing(
 ) -> None:
     owner = api.new_user("Rina", "rina")
     me = Person(api, api.private_chat(owner), owner)
-    me.command("new")
-    await me.sees("What kind of map shall we make?")
-    await me.presses("Day in the life")
-    await me.sees("What business or product")
+    await open_map(me, "Day in the life")
     api.fail_next("sendMessage", status=429, retry_after=1, times=2)
     me.answers("Warung Rina")
     await me.sees("What should this map help you achieve?", timeout=30)
@@ -480,10 +485,7 @@ async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
 ) -> None:
     owner = api.new_user("Eko", "eko", language_code="en")
     me = Person(api, api.private_chat(owner), owner)
-    me.command("new")
-    await me.sees("What kind of map shall we make?")
-    await me.presses("Future state")
-    await me.sees("What business or product")
+    await open_map(me, "Future state")
     me.since = api.mark()
     api.user_sticker(me.chat, owner)
     await me.sees("I can only read text here")
@@ -551,9 +553,7 @@ async def test_a_stale_button_gets_a_polite_no(
 ) -> None:
     owner = api.new_user("Gita", "gita", language_code="en")
     me = Person(api, api.private_chat(owner), owner)
-    me.command("new")
-    await me.presses("Current state")
-    await me.sees("What business or product")
+    await open_map(me, "Current state")
     me.answers("Gita's bakery")
     await me.sees("What should this map help you achieve?")
     me.answers("More regulars")
