@@ -1,11 +1,11 @@
-"""`journeybot run`: the python-telegram-bot Application, polling or webhook."""
+"""The python-telegram-bot Application and its handlers (`journeybot run` starts it from
+bot/startup.py, polling or webhook)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from telegram import Bot, BotCommand, Update
+from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import metrics
 from bot.config import Settings
 from bot.handlers import JourneyBot, Where, author_of
 from bot.maps import MapDesk
@@ -35,6 +36,8 @@ from storage.repository import Store
 log = logging.getLogger("journeybot")
 
 FLOW_COMMANDS = ("back", "skip", "done", "cancel")
+# The kinds of update the handlers below use; Telegram sends no others (polling and webhook).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 MENU = (
     "start",
     "new",
@@ -217,6 +220,7 @@ def parse_compare(args: list[str]) -> tuple[tuple[int, int | None], tuple[int, i
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with context (never the token) and tell the user; their answers are stored."""
+    metrics.count_error("update")
     chat = update.effective_chat if isinstance(update, Update) else None
     update_id = update.update_id if isinstance(update, Update) else None
     log.error(
@@ -292,36 +296,3 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     )
     app.add_error_handler(on_error)
     return app
-
-
-async def check_token(settings: Settings) -> None:
-    """Ask the Bot API who we are before starting: a rejected token (InvalidToken) or an
-    unreachable server (NetworkError) is then one clear line, not PTB's retry traceback."""
-    async with Bot(
-        settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url
-    ):
-        pass
-
-
-def run(settings: Settings) -> int:
-    asyncio.run(check_token(settings))
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token in URLs
-    logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per state change
-    app = build_application(settings)
-    allowed = Update.ALL_TYPES
-    if settings.webhook_url:
-        app.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=allowed,
-        )
-    else:
-        app.run_polling(allowed_updates=allowed)
-    return 0

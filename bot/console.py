@@ -176,10 +176,14 @@ def write_image(journey_map: JourneyMap, output_dir: Path) -> list[Path]:
 
 
 async def chat(
-    lang: str | None, output_dir: Path, new: bool = False, name: str | None = None
+    lang: str | None,
+    output_dir: Path,
+    new: bool = False,
+    name: str | None = None,
+    url: str | None = None,
 ) -> int:
     author = Author(id=CONSOLE_USER.id, name=name.strip()) if name and name.strip() else None
-    store = await open_store()
+    store = await open_store(url)
     try:
         console = Console(
             sys.stdin,

@@ -3,6 +3,7 @@ event loop keeps answering other chats while a map is drawn."""
 
 from __future__ import annotations
 
+from bot.metrics import render_timer
 from flows.model import JourneyMap
 from renderers.pool import RenderPool
 
@@ -18,9 +19,11 @@ class PoolRenderer:
         await self.pool.aclose()
 
     async def render(self, journey_map: JourneyMap, fmt: str, *, checklist: object = None) -> bytes:
-        return await self.pool.render(journey_map, fmt, checklist=checklist)  # type: ignore[arg-type]
+        with render_timer(fmt):
+            return await self.pool.render(journey_map, fmt, checklist=checklist)  # type: ignore[arg-type]
 
     async def compare(
         self, before: JourneyMap, after: JourneyMap, lang: str, labels: tuple[str, str]
     ) -> bytes:
-        return await self.pool.compare(before, after, lang, labels)
+        with render_timer("compare"):
+            return await self.pool.compare(before, after, lang, labels)

@@ -1,24 +1,38 @@
 """Where the data lives: the database URL, the async engine and the schema migrations.
 
-`JOURNEYBOT_DATABASE_URL` picks the database; without it a SQLite file `journeybot.db` in the
-working directory is used (no set-up). Plain driver names are mapped to async drivers, so
-`sqlite:///x.db`, `postgresql://…`, `postgresql+psycopg://…` and `postgresql+asyncpg://…`
-all work and never block the event loop."""
+The URL comes from the caller (the bot's settings resolve `JOURNEYBOT_DATABASE_URL` and `.env`
+in one place); without one a SQLite file `journeybot.db` in the working directory is used (no
+set-up). Plain driver names are mapped to async drivers, so `sqlite:///x.db`,
+`postgresql://…`, `postgresql+psycopg://…` and `postgresql+asyncpg://…` all work and never
+block the event loop; any other URL is refused with one line naming the supported ones."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 URL_VARIABLE = "JOURNEYBOT_DATABASE_URL"
 DEFAULT_URL = "sqlite:///journeybot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED = (
+    "sqlite:///path/to/file.db",
+    "postgresql://user:password@host:5432/db (also postgresql+asyncpg:// or postgresql+psycopg://)",
+)
+# Every instance migrating at start takes this PostgreSQL advisory lock first, so several
+# starting at once run the migrations one after another (the later ones find nothing to do).
+MIGRATION_LOCK = 0x6A62_6462  # "jbdb"
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database journeybot does not work with; the message says which do."""
+
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -29,12 +43,46 @@ _ASYNC_DRIVERS = {
 }
 
 
+_USABLE = {"sqlite+aiosqlite", "postgresql+asyncpg", "postgresql+psycopg"}
+
+
 def database_url(url: str | None = None) -> str:
-    """The configured URL with an async driver."""
-    raw = url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
-    parsed = make_url(raw)
-    driver = _ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername)
+    """The URL (default: `journeybot.db` here) with an async driver; UnsupportedDatabase for
+    anything but SQLite and PostgreSQL."""
+    raw = url or DEFAULT_URL
+    try:
+        parsed = make_url(raw)
+    except ArgumentError:
+        parsed = None
+    driver = _ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername) if parsed else ""
+    if parsed is None or driver not in _USABLE:
+        scheme = raw.split("://", 1)[0] if "://" in raw else raw[:20]
+        raise UnsupportedDatabase(
+            f"unsupported database URL {scheme}://…; journeybot works with "
+            + " or ".join(SUPPORTED)
+        )
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def describe(url: str) -> str:
+    """The URL for people: the password hidden, a SQLite file as its absolute path."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        return (
+            f"SQLite file {Path(path).resolve()}"
+            if path and path != ":memory:"
+            else "SQLite in memory"
+        )
+    return f"PostgreSQL {parsed.set(drivername='postgresql').render_as_string(hide_password=True)}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,9 +115,24 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the current schema (Alembic `upgrade head`)."""
+    """Bring the database to the current schema (Alembic `upgrade head`). On PostgreSQL under
+    an advisory lock held until the migration commits: instances starting together wait for
+    each other instead of creating the same tables twice."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+def head_revision() -> str | None:
+    """The schema revision this code expects."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -79,3 +142,9 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raises when the database does not answer (for health checks)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

@@ -581,6 +581,18 @@ class Store:
                 claimed.append(DueReminder(reminder_id, chat_id, number))
         return claimed
 
+    # --- monitoring ---------------------------------------------------------------------------
+
+    async def interviews_in_progress(self) -> int:
+        """Interviews started and not yet finished or cancelled, in every chat (a gauge)."""
+        async with self.session() as s:
+            found = await s.execute(
+                select(func.count())
+                .select_from(InterviewRow)
+                .where(InterviewRow.state.not_in(("done", "cancelled")))  # type: ignore[attr-defined]
+            )
+            return int(found.scalar() or 0)
+
 
 def _copy_header(row: MapRow, jm: JourneyMap) -> None:
     row.title = jm.title
