@@ -3,6 +3,7 @@
 - `Redact`, a filter on the root handlers, replaces the bot token and the webhook secret in
   every record at every level — the message, its arguments, the traceback — so httpx's DEBUG
   lines (the request URL carries the token) are safe to turn on.
+- `NetworkErrorsInOneLine` keeps a lost connection to one line, whoever logs it.
 - `Repeats` lets the same message through once a minute and counts the rest, for the lines a
   flood of bad clients would repeat (uvicorn's "Invalid HTTP request received.").
 """
@@ -63,6 +64,30 @@ class Redact(logging.Filter):
         return True
 
 
+class NetworkErrorsInOneLine(logging.Filter):
+    """A lost connection says nothing more in a traceback than in its message: records that
+    carry one (PTB logs them, e.g. its last getUpdates at shutdown) keep one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        problem = record.exc_info[1] if record.exc_info else None
+        if problem is not None and _is_network_error(problem):
+            record.msg = f"{record.getMessage()} ({type(problem).__name__}: {problem})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _is_network_error(problem: BaseException) -> bool:
+    from telegram.error import NetworkError
+
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - a dependency of PTB
+        return isinstance(problem, NetworkError | ConnectionError)
+    return isinstance(problem, NetworkError | httpx.TransportError | ConnectionError)
+
+
 class Repeats(logging.Filter):
     """The same message from the same logger at most once per `every` seconds; the next
     one that passes says how many were held back."""
@@ -104,6 +129,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class AcceptErrors(logging.Filter):
+    """asyncio's "socket.accept() out of system resource" (a traceback each time the open-file
+    limit is hit) as one line a minute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.repeats = Repeats()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        problem = record.exc_info[1] if record.exc_info else None
+        record.msg = (
+            f"cannot accept HTTP connections: {problem or 'out of a system resource'}; "
+            "raise the open-file limit (LimitNOFILE=) or look for a flood of connections"
+        )
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        return self.repeats.filter(record)
+
+
 def setup(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
     """Root handler on stderr with the redaction filter; chatty libraries quietened."""
     root = logging.getLogger()
@@ -111,6 +158,7 @@ def setup(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(NetworkErrorsInOneLine())
     handler.addFilter(Redact(secrets))
     root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.INFO))
@@ -125,6 +173,9 @@ def setup(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -
         if not any(isinstance(f, Repeats) for f in logger.filters):
             logger.addFilter(Repeats())
     logging.getLogger("uvicorn.access").disabled = True
+    aio = logging.getLogger("asyncio")
+    if not any(isinstance(f, AcceptErrors) for f in aio.filters):
+        aio.addFilter(AcceptErrors())
 
 
 def add_secrets(secrets: Iterable[str]) -> None:

@@ -59,7 +59,8 @@ ERRORS = Counter(
 HTTP_CLOSED = Counter(
     "journeybot_http_connections_closed",
     "HTTP connections the server closed itself: header_timeout, body_timeout, evicted (the "
-    "connection cap was reached and this was the oldest connection not being handled)",
+    "cap was reached and this one stalled longest), refused (the cap was reached and every "
+    "other connection was busy or new)",
     ["reason"],
     registry=REGISTRY,
 )

@@ -9,9 +9,12 @@ and to stay up for Telegram's deliveries whatever else connects:
   one grows past the limit (413) — Telegram's updates are a few kilobytes;
 - a request head must arrive within `HEADER_TIMEOUT` and its body within `BODY_TIMEOUT`;
   headers are capped at 16 KiB (h11);
-- at most `MAX_CONNECTIONS` connections are open: a new one evicts the oldest connection that
-  is not being handled (idle, or still sending its head or body), so slow or half-open
-  clients can never take all the file descriptors nor keep a real delivery out;
+- at most `MAX_CONNECTIONS` connections are open (fewer under a low open-file limit): a new
+  one evicts a connection that is not being handled — first one that sent part of a request
+  and stalled, then an idle one, the oldest first; one that arrived less than `GRACE` ago
+  is never evicted (it is the newcomer that is closed when nothing else can go) — so slow
+  or half-open clients can never take all the file descriptors nor keep a real delivery
+  out; uvicorn's `limit_concurrency` (503) is a backstop above that;
 - what it closes is counted in /metrics and summed up in one log line a minute at most.
 """
 
@@ -22,6 +25,8 @@ import contextlib
 import hmac
 import json
 import logging
+import os
+import resource
 import socket
 import time
 from collections import Counter
@@ -46,8 +51,10 @@ MAX_HEADER = 16 * 1024  # bytes of request line and headers (h11's incomplete-ev
 HEADER_TIMEOUT = 10.0  # seconds from connection (or the last response) to a full request head
 BODY_TIMEOUT = 10.0  # seconds from the request head to the end of its body
 KEEP_ALIVE = 5  # seconds an idle connection is kept for the next request
-MAX_CONNECTIONS = 256  # open connections; far below the process's file limit
-MAX_REQUESTS = 200  # requests handled at once (uvicorn's limit_concurrency); more get 503
+MAX_CONNECTIONS = 256  # open connections, at most; fewer when the file limit is low
+BACKLOG = 64  # pending connections in the kernel; asyncio accepts up to this many at once
+GRACE = 0.5  # seconds a new connection has to send its request before it may be evicted
+SPARE_FILES = 64  # files kept free for the database, the render pool and the Bot API
 SUMMARY_EVERY = 60.0  # seconds between "closed N slow connections" lines
 CLOSE = {"connection": "close"}  # a refused request's connection is not read any further
 
@@ -83,9 +90,16 @@ class Guard:
         self._ensure_sweeper()
         if len(self.connections) <= self.max_connections:
             return
-        waiting = [c for c in self.connections if c.phase() != "handling"]
-        victim = min(waiting, key=lambda c: c.since) if waiting else connection
-        self.drop(victim, "evicted")
+        now = asyncio.get_running_loop().time()
+        candidates = [
+            c
+            for c in self.connections
+            if c is not connection and c.phase() != "handling" and c.evictable(now)
+        ]
+        if candidates:
+            self.drop(min(candidates, key=lambda c: c.eviction_order(now)), "evicted")
+        else:  # every other connection is busy or just arrived: this one waits its turn
+            self.drop(connection, "refused")
 
     def forget(self, connection: GuardedH11Protocol) -> None:
         self.connections.discard(connection)
@@ -166,6 +180,16 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         self.since = self.loop.time()
         self.received = 0
+
+    def evictable(self, now: float) -> bool:
+        """A connection that just arrived has `GRACE` to send its request."""
+        return bool(self.received) or now - self.since > GRACE
+
+    def eviction_order(self, now: float) -> tuple[int, float]:
+        """Who goes first when the cap is reached: connections that sent part of a request
+        and stalled (a real client sends its head in one go), then silent ones; the oldest
+        first in each."""
+        return (0 if self.received else 1), self.since
 
     def phase(self) -> str:
         cycle = self.cycle
@@ -262,6 +286,24 @@ class ListenError(OSError):
     """The address cannot be listened on; the message says which and why, in one line."""
 
 
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """How many connections fit under this process's open-file limit (raised to its hard
+    limit first: epoll has no use for the 1024 soft default), leaving room for the files
+    the bot itself needs and a batch of connections being accepted."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or hard > soft:
+            target = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+            if target > soft:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+                soft = target
+        in_use = len(os.listdir("/proc/self/fd"))
+    except (OSError, ValueError):
+        return wanted
+    # A burst accepted at once, and as many evicted ones whose files close a moment later.
+    return max(16, min(wanted, soft - in_use - 2 * BACKLOG - SPARE_FILES))
+
+
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -291,7 +333,7 @@ class HttpServer:
         guard: Guard | None = None,
     ) -> None:
         self.endpoints = endpoints
-        self.guard = guard or Guard()
+        self.guard = guard or Guard(max_connections=connection_cap())
         self.socket = bind(host, port)
         self.host = host
         self.port = self.socket.getsockname()[1]
@@ -303,7 +345,8 @@ class HttpServer:
             log_config=None,
             access_log=False,
             server_header=False,
-            limit_concurrency=MAX_REQUESTS,
+            limit_concurrency=2 * self.guard.max_connections,
+            backlog=BACKLOG,
             timeout_keep_alive=KEEP_ALIVE,
             timeout_graceful_shutdown=5,
             h11_max_incomplete_event_size=MAX_HEADER,

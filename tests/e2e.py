@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -32,10 +33,12 @@ class BotProcess:
     workdir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
+    max_open_files: int | None = None  # RLIMIT_NOFILE of the process, as systemd may set it
     process: asyncio.subprocess.Process | None = None
     log: Path | None = None
 
-    async def start(self) -> None:
+    async def start(self, ready: bool = True) -> None:
+        """Start it; with `ready`, wait until it registered its commands (post_init ran)."""
         env = {
             **os.environ,
             "TELEGRAM_BOT_TOKEN": self.api.token,
@@ -48,6 +51,12 @@ class BotProcess:
         }
         self.log = self.workdir / f"bot-{len(list(self.workdir.glob('bot-*.log')))}.log"
         handle = self.log.open("wb")
+        limit = self.max_open_files
+
+        def limit_files() -> None:
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         self.process = await asyncio.create_subprocess_exec(
             *journeybot(),
             "run",
@@ -56,9 +65,11 @@ class BotProcess:
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=limit_files if limit is not None else None,
         )
-        # Ready once it registered its commands (post_init ran) and polls or set its webhook.
-        await self.api.wait_until(lambda: bool(self.api.calls_of("setMyCommands")), timeout=60)
+        if ready:  # once it registered its commands (post_init ran) and said it runs
+            await self.api.wait_until(lambda: bool(self.api.calls_of("setMyCommands")), timeout=60)
+            await self.wait_for_line("journeybot is running", timeout=60)
 
     async def kill(self) -> None:
         """SIGKILL: no clean-up, as in a crash or a hard restart."""
@@ -77,6 +88,18 @@ class BotProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log else ""
+
+    async def wait_for_line(self, text: str, timeout: float = 30) -> str:
+        """The first log line containing `text`, once it appears."""
+        return await self.api.wait_until(
+            lambda: next((line for line in self.output().splitlines() if text in line), None),
+            timeout,
+            f"no log line with {text!r} within {timeout} s:\n{self.output()[-3000:]}",
+        )
+
+    async def wait_exit(self, timeout: float = 60) -> int:
+        assert self.process is not None
+        return await asyncio.wait_for(self.process.wait(), timeout)
 
 
 @dataclass

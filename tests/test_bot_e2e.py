@@ -64,7 +64,8 @@ async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, 
             extra_env={"JOURNEYBOT_WEBHOOK_SECRET": "s3cret-token"},
             args=(
                 "--webhook-url",
-                f"http://127.0.0.1:{port}/telegram",
+                # Any path: the server serves the webhook at the path of the URL it registers.
+                f"http://127.0.0.1:{port}/journeybot/updates",
                 "--listen",
                 "127.0.0.1",
                 "--port",
