@@ -190,8 +190,7 @@ async def _upgrade(url: str) -> int:
     where = database.describe(url)
     store = Store(url)
     try:
-        before = await database.current_revision(store.engine)
-        await store.upgrade()
+        before = await database.upgrade(store.engine)
     except (SQLAlchemyError, OSError) as problem:
         raise CliError(f"cannot upgrade {where}: {reason(problem)}") from None
     finally:

@@ -114,16 +114,24 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the current schema (Alembic `upgrade head`). On PostgreSQL under
-    an advisory lock held until the migration commits: instances starting together wait for
-    each other instead of creating the same tables twice."""
+async def upgrade(engine: AsyncEngine) -> str | None:
+    """Bring the database to the current schema (Alembic `upgrade head`); returns the
+    revision it had before. On PostgreSQL under an advisory lock held until the migration
+    commits: instances starting together wait for each other instead of creating the same
+    tables twice, and the later ones find nothing to do."""
+    from alembic.migration import MigrationContext
+
+    def migrate(sync: Connection) -> str | None:
+        before = MigrationContext.configure(sync).get_current_revision()
+        command.upgrade(alembic_config(sync), "head")
+        return before
+
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
             )
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        return await connection.run_sync(migrate)
 
 
 def head_revision() -> str | None:
