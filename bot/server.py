@@ -259,7 +259,15 @@ def build_app(endpoints: Endpoints) -> Starlette:
             return Response("not an update", status_code=400, headers=CLOSE)
         if endpoints.deliver is None:
             return Response("starting", status_code=503)  # Telegram delivers it again later
-        await endpoints.deliver(data)
+        try:
+            await endpoints.deliver(data)
+        except Exception as problem:  # an update PTB cannot read: redelivery would not help
+            metrics.count_error("webhook")
+            log.warning(
+                "webhook: update %s could not be read (%s); skipped",
+                data["update_id"],
+                type(problem).__name__,
+            )
         return Response(status_code=200)
 
     routes = [

@@ -46,7 +46,7 @@ def docker_compose_available() -> bool:
 SERVICE_KEYS = {
     "image", "build", "restart", "environment", "env_file", "volumes", "healthcheck",
     "depends_on", "ports", "command", "entrypoint", "stop_grace_period", "user", "expose",
-    "networks", "deploy", "labels", "logging", "working_dir",
+    "networks", "deploy", "labels", "logging", "working_dir", "init",
 }  # fmt: skip
 HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval"}
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
