@@ -18,10 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import ssl
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -159,10 +161,12 @@ def _sqlite_problem(url: str, problem: BaseException) -> str | None:
     folder = path.resolve().parent
     if not folder.is_dir():
         why = f"the folder {folder} does not exist"
-    elif not path.exists() and not _writable(folder):
+    elif _read_only_file_system(folder):
+        why = f"{folder} is on a read-only file system"
+    elif not os.access(folder, os.W_OK):  # SQLite writes its journal next to the file
         why = f"the folder {folder} is not writable"
-    elif "readonly" in text.replace("-", "").replace(" ", "") or "read-only" in text:
-        why = "it is read-only (a read-only file or file system)"
+    elif path.exists() and not os.access(path, os.W_OK):
+        why = "the file is read-only"
     else:
         why = text
     return (
@@ -171,10 +175,11 @@ def _sqlite_problem(url: str, problem: BaseException) -> str | None:
     )
 
 
-def _writable(folder: Any) -> bool:
-    import os
-
-    return os.access(folder, os.W_OK)
+def _read_only_file_system(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 async def prepare_database(settings: Settings, engine: Any, stopping: asyncio.Event) -> bool:

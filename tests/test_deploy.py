@@ -294,6 +294,17 @@ async def test_a_404_from_the_server_is_no_bot_api_not_a_rejected_token(
     assert not tracebacks(bot) and len(output.splitlines()) <= 2, output
 
 
+async def test_a_sqlite_file_that_cannot_be_made_is_one_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    bot = BotProcess(api, f"sqlite:///{tmp_path}/no/such/folder/bot.db", tmp_path)
+    await bot.start(ready=False)
+    assert await bot.wait_exit() == 2
+    output = bot.output()
+    assert f"the folder {tmp_path}/no/such/folder does not exist" in output, output
+    assert not tracebacks(bot) and len(output.splitlines()) == 2, output
+
+
 async def test_a_taken_port_is_one_line(api: FakeBotApi, sqlite_url: str, tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
