@@ -27,9 +27,6 @@ from storage.repository import Store
 
 log = logging.getLogger("journeybot")
 
-# Seconds to wait for Telegram's answer. Long on purpose: a send whose answer does not come is
-# not sent again (it may have arrived), so a slow answer must not count as a lost one.
-READ_TIMEOUT = 30.0
 WRITE_TIMEOUT = 30.0
 MEDIA_WRITE_TIMEOUT = 120.0
 POLL_TIMEOUT = 10  # seconds getUpdates waits for news (long polling)
@@ -93,10 +90,10 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .read_timeout(READ_TIMEOUT)
+        .read_timeout(settings.read_timeout)
         .write_timeout(WRITE_TIMEOUT)
         .media_write_timeout(MEDIA_WRITE_TIMEOUT)
-        .get_updates_request(UpdatesRequest(read_timeout=POLL_TIMEOUT + READ_TIMEOUT))
+        .get_updates_request(UpdatesRequest(read_timeout=POLL_TIMEOUT + settings.read_timeout))
         .rate_limiter(
             RetryingRateLimiter(
                 max_retries=5,

@@ -37,6 +37,9 @@ class Settings:
     # Seconds an update waits for an unreachable database before the person is told that
     # their message was not saved.
     outage_wait: float = 30.0
+    # Seconds to wait for the Bot API's answer to a request. A send whose answer never comes
+    # is not sent again (it may have arrived), so this is long on purpose.
+    read_timeout: float = 30.0
 
     @property
     def base_url(self) -> str:
@@ -76,4 +79,5 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         messages_per_second=int(os.environ.get("JOURNEYBOT_MESSAGES_PER_SECOND", "30")),
         outbox_lease=float(os.environ.get("JOURNEYBOT_OUTBOX_LEASE", "30")),
         outage_wait=float(os.environ.get("JOURNEYBOT_OUTAGE_WAIT", "30")),
+        read_timeout=float(os.environ.get("JOURNEYBOT_READ_TIMEOUT", "30")),
     )

@@ -97,7 +97,8 @@ def classify(error: Exception) -> Exception:
 
 
 def pause_after(attempts: int) -> float:
-    return float(min(2**attempts, 300))
+    """1, 2, 4 … seconds, at most five minutes."""
+    return float(min(2 ** (attempts - 1), 300))
 
 
 class Courier:

@@ -26,7 +26,7 @@ from bot import actions, callbacks, commands, maps, posts
 from bot.actions import Action, Attached, Called, Edited, Pressed, Said
 from bot.courier import Courier
 from bot.posts import Post, Question
-from bot.replies import outgoing, t, tr
+from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
 from flows.engine import Outcome, handle, start
 from flows.interview import Event, Interview, Position, positions
@@ -58,6 +58,7 @@ class Turn:
     thread_id: int | None = None
     posts: list[Post] = field(default_factory=list)
     toast: str | None = None  # the answer to a button press
+    pressed: bool = False  # the update is a button press (refusals go as a toast)
     reminders_changed: bool = False
 
     @property
@@ -92,6 +93,13 @@ class Turn:
 
     def post(self, post: Post) -> None:
         self.posts.append(post)
+
+    def refuse(self, html: str, reply_to: int | None = None) -> None:
+        """A no for this person: a toast under their button, or a reply to their message."""
+        if self.pressed:
+            self.toast = html_to_text(html)
+        else:
+            self.say(html, reply_to=reply_to if self.group else None)
 
 
 class JourneyBot:
@@ -128,6 +136,7 @@ class JourneyBot:
         async def body(unit: Unit) -> Turn:
             lang = await unit.chats.ensure(str(chat.id), chat.type, language)
             turn = Turn(unit, chat, user, lang, admin, anonymous, thread_id)
+            turn.pressed = isinstance(action, Pressed)
             await self.dispatch(turn, action)
             for post in turn.posts:
                 await unit.outbox.add(
@@ -276,9 +285,18 @@ class JourneyBot:
     async def cmd_new(self, turn: Turn, action: Called) -> None:
         loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
         if loaded is not None and not loaded.interview.finished:
-            self.ask_resume_or_discard(turn, loaded.interview)
+            self.offer_running(turn, loaded, action.message_id)
             return
         await self.begin(turn)
+
+    def offer_running(self, turn: Turn, loaded: Loaded, reply_to: int | None = None) -> None:
+        """A map is in progress: its leader may continue it or start afresh; anyone else is
+        told who leads it (only them, not the whole group with buttons)."""
+        if _leads(loaded, turn):
+            self.ask_resume_or_discard(turn, loaded.interview)
+        else:
+            name = _leader_name(loaded, turn)
+            turn.refuse(t(turn.lang, "bot.map_in_progress", name=name), reply_to)
 
     async def cmd_back(self, turn: Turn, action: Called) -> None:
         await self._move(turn, action)
@@ -310,8 +328,8 @@ class JourneyBot:
     async def set_language(self, turn: Turn, code: str) -> None:
         loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
         running = loaded is not None and not loaded.interview.finished
-        if turn.group and not turn.admin and not _leads(loaded, turn):
-            turn.say(t(turn.lang, "bot.not_allowed", name=_leader_name(loaded, turn)))
+        if turn.group and not _leads(loaded, turn):
+            turn.refuse(t(turn.lang, "bot.not_allowed", name=_leader_name(loaded, turn)))
             return
         await turn.unit.chats.set_language(turn.chat_id, code)
         turn.lang = code
@@ -357,13 +375,13 @@ class JourneyBot:
         number = await maps.number_argument(turn, action, "edit")
         if number is None:
             return
-        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
-        if loaded is not None and not loaded.interview.finished:
-            self.ask_resume_or_discard(turn, loaded.interview)
-            return
         summary = await maps.may_change(turn, number)
         journey_map = await turn.unit.maps.get(turn.chat_id, number)
         if summary is None or journey_map is None:
+            return
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        if loaded is not None and not loaded.interview.finished:
+            self.offer_running(turn, loaded, action.message_id)
             return
         journey_map.language = turn.lang
         interview = Interview(
@@ -399,18 +417,20 @@ class JourneyBot:
 
     async def on_new_button(self, turn: Turn, action: Pressed, choice: str) -> None:
         loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
-        running = loaded is not None and not loaded.interview.finished
-        if choice == "discard" and running and turn.group and not _leads(loaded, turn):
-            turn.toast = tr(turn.lang, "bot.not_allowed", name=_leader_name(loaded, turn))
+        if loaded is not None and not loaded.interview.finished:
+            if not _leads(loaded, turn):  # continuing or replacing is the leader's call
+                turn.toast = tr(turn.lang, "bot.map_in_progress", name=_leader_name(loaded, turn))
+                return
+            _close_keyboard(turn, action)
+            if choice == "resume":
+                turn.say(t(turn.lang, "bot.resumed"))
+                self.reply(turn, Outcome(loaded.interview, [question(loaded.interview)]))
+            elif choice == "begin":
+                self.ask_resume_or_discard(turn, loaded.interview)
+            else:
+                await self.begin(turn)
             return
         _close_keyboard(turn, action)
-        if choice == "resume" and loaded is not None and running:
-            turn.say(t(turn.lang, "bot.resumed"))
-            self.reply(turn, Outcome(loaded.interview, [question(loaded.interview)]))
-            return
-        if choice == "begin" and loaded is not None and running:
-            self.ask_resume_or_discard(turn, loaded.interview)
-            return
         await self.begin(turn)
 
     # --- buttons ---------------------------------------------------------------------------
@@ -504,7 +524,9 @@ def _plain(outcome: Outcome, lang: str) -> str:
 
 
 def _close_keyboard(turn: Turn, action: Pressed) -> None:
-    if action.message_id is not None:
+    """Remove the buttons of the message pressed — when it really shows the button pressed
+    (forged data on a live question must not strip its buttons)."""
+    if action.message_id is not None and action.label:
         turn.post(posts.Edit(message_id=action.message_id))
 
 

@@ -84,7 +84,7 @@ async def may_change(turn: Turn, number: int) -> MapSummary | None:
     if summary is None:
         return None
     if turn.group and not turn.admin and summary.created_by_id != turn.author.id:
-        turn.say(t(turn.lang, "bot.not_allowed", name=summary.created_by))
+        turn.refuse(t(turn.lang, "bot.not_allowed", name=summary.created_by))
         return None
     return summary
 
