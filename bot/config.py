@@ -8,8 +8,8 @@ says where the data really is."""
 
 from __future__ import annotations
 
-import os
 import re
+import socket
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -38,6 +38,9 @@ EXPECTED = {
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
     "log_format": "text or json",
     "migrate": "true or false",
+    "outbox_lease": "a number of seconds above 0",
+    "outage_wait": "a number of seconds, 0 or more",
+    "read_timeout": "a number of seconds above 0",
 }
 
 
@@ -73,11 +76,23 @@ class Settings(BaseSettings):
     cert: Path | None = None  # TLS certificate (PEM); self-signed ones are sent to Telegram
     key: Path | None = None
     migrate: bool = False  # `run`: migrate a PostgreSQL database on start (SQLite always is)
-    instance: str = Field(default_factory=lambda: f"pid{os.getpid()}")  # names this process
+    # Names this process in logs, reminder claims and outbox leases. A restart on the same
+    # machine takes over what the last run left unsent; several instances on one machine
+    # need names of their own.
+    instance: str = Field(default_factory=socket.gethostname)
     # Telegram lets a bot send about 20 messages a minute into one group; a self-hosted Bot
     # API server with other limits (or a test server) may set its own.
     group_messages_per_minute: int = Field(20, ge=1)
     messages_per_second: int = Field(30, ge=1)  # Telegram's overall limit for one bot
+    # Seconds a reply being sent is held by one process; a process that dies holding it is
+    # taken over after this long.
+    outbox_lease: float = Field(30.0, gt=0)
+    # Seconds an update waits for an unreachable database before the person is told that
+    # their message was not saved.
+    outage_wait: float = Field(30.0, ge=0)
+    # Seconds to wait for the Bot API's answer to a request. A send whose answer never comes
+    # is not sent again (it may have arrived), so this is long on purpose.
+    read_timeout: float = Field(30.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -3,7 +3,9 @@ ForceReply in groups, and splitting of long text."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
@@ -129,6 +131,11 @@ def caption(text: str) -> str:
     while telegram_length(text[:cut]) > CAPTION_LIMIT - 1:
         cut -= 1
     return text[:cut] + "…"
+
+
+def html_to_text(html: str) -> str:
+    """Our HTML as plain text (for a button's toast, which shows no formatting)."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def t(lang: str, key: str, **params: object) -> str:

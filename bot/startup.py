@@ -370,7 +370,8 @@ class Service:
                 await self.store.close()
 
     async def _serve(self, me: dict[str, Any]) -> int:
-        from bot.app import ALLOWED_UPDATES, build_application
+        from bot.app import ALLOWED_UPDATES, POLL_TIMEOUT, build_application
+        from bot.updates import readable
 
         s = self.settings
         app = build_application(s, store=self.store, renderer=self.renderer)
@@ -385,13 +386,16 @@ class Service:
                 await self._retrying("setting the webhook", lambda: self._set_webhook(app))
 
                 async def deliver(data: dict[str, Any]) -> None:
-                    await app.update_queue.put(Update.de_json(data, app.bot))
+                    # An update PTB cannot read is logged by its id and handed on empty.
+                    await app.update_queue.put(Update.de_json(readable(data), app.bot))
 
                 self.endpoints.deliver = deliver
             else:
                 assert app.updater is not None
                 await app.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES, error_callback=self._polling_error
+                    timeout=POLL_TIMEOUT,
+                    allowed_updates=ALLOWED_UPDATES,
+                    error_callback=self._polling_error,
                 )
             if self.stopping.is_set():
                 return 0

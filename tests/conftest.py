@@ -91,3 +91,17 @@ async def store(db_url: str) -> AsyncIterator[Store]:
     await store.upgrade()  # a no-op on the PostgreSQL copy, which is migrated already
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def api():  # type: ignore[no-untyped-def]
+    """The fake Telegram Bot API server (tests/fakebotapi), on a free local port."""
+    from tests.fakebotapi import FakeBotApi
+
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    return f"sqlite:///{tmp_path / 'bot.db'}"

@@ -8,12 +8,14 @@ import asyncio
 import os
 import resource
 import signal
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.repository import Store
 from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser, SentMessage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,3 +180,47 @@ class Person:
 
     def texts(self) -> list[str]:
         return [s.content for s in self.api.sent if s.chat_id == self.chat.id]
+
+
+async def stored(url: str, read):  # type: ignore[no-untyped-def]
+    """What the bot's database holds, read the way the bot reads it."""
+    store = Store(url)
+    try:
+        return await read(store)
+    finally:
+        await store.close()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def seed_map(url: str, chat_id: str, title: str, lang: str = "id") -> None:
+    from tests.scripted import Interviewee
+
+    store = Store(url)
+    try:
+        await store.upgrade()
+        await store.ensure_chat(chat_id, "private", lang)
+        journey_map = Interviewee(personas=2, stages=3, lang=lang).run().interview.map
+        journey_map.title = title
+        await store.finish_map(chat_id, journey_map)
+    finally:
+        await store.close()
+
+
+async def open_map(person: Person, kind: str) -> None:
+    """/new, pick the kind of map, and wait for the first typed question (the title)."""
+    person.command("new")
+    await person.sees("What kind of map shall we make?")
+    await person.presses(kind)
+    await person.sees("What business or product")

@@ -5,51 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import io
-import struct
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from flows.model import JourneyMap
-from storage.repository import Store
-from tests.e2e import BotProcess, Person
+from tests.e2e import BotProcess, Person, free_port, open_map, png_size, seed_map, stored
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.timeout(240)
-
-
-async def stored(url: str, read):  # type: ignore[no-untyped-def]
-    """What the bot's database holds, read the way the bot reads it."""
-    store = Store(url)
-    try:
-        return await read(store)
-    finally:
-        await store.close()
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    return struct.unpack(">II", data[16:24])
-
-
-@pytest.fixture
-async def api():
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'bot.db'}"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["polling"])
@@ -84,14 +49,6 @@ async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, 
         if " ERROR journeybot" in line or " ERROR bot." in line
     ]
     assert not errors, process.output()[-3000:]
-
-
-async def open_map(person: Person, kind: str) -> None:
-    """/new, pick the kind of map, and wait for the first typed question (the title)."""
-    person.command("new")
-    await person.sees("What kind of map shall we make?")
-    await person.presses(kind)
-    await person.sees("What business or product")
 
 
 async def walk_through_a_stage(
@@ -221,20 +178,6 @@ async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url
 
     me.command("map", "7")
     await me.sees("Tidak ada peta 7")
-
-
-async def seed_map(url: str, chat_id: str, title: str, lang: str = "id") -> None:
-    from tests.scripted import Interviewee
-
-    store = Store(url)
-    try:
-        await store.upgrade()
-        await store.ensure_chat(chat_id, "private", lang)
-        journey_map = Interviewee(personas=2, stages=3, lang=lang).run().interview.map
-        journey_map.title = title
-        await store.finish_map(chat_id, journey_map)
-    finally:
-        await store.close()
 
 
 async def test_a_restart_in_the_middle_of_an_interview(

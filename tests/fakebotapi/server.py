@@ -302,7 +302,8 @@ class FakeBotApi(Simulation):
         * ``drop=True`` closes the connection without any HTTP response;
         * ``delay`` waits before answering (to trigger client timeouts);
         * ``processed=True`` executes the method first (message really sent) and only then
-          replaces the response - the "did my message go out?" case.
+          replaces the response - the "did my message go out?" case; with ``status=200`` the
+          real answer comes, only ``delay`` seconds late.
         """
         name = "*" if method == "*" else self._canonical.get(method.lower(), method)
         with self.core.lock:
@@ -375,10 +376,14 @@ class FakeBotApi(Simulation):
             self._record(method, params, status, body)
             return web.json_response(body, status=status)
 
+        result: tuple[int, JSON] | None = None
+        if fault.processed:  # carried out at once; only the answer is late or lost
+            result = await self._execute(method, params)
         if fault.delay:
             await asyncio.sleep(fault.delay)
-        if fault.processed:
-            await self._execute(method, params)
+        if result is not None and fault.status == 200 and not fault.drop:  # a slow answer
+            self._record(method, params, *result)
+            return web.json_response(result[1], status=result[0])
         if fault.drop:
             self._record(method, params, 0, None)
             if request.transport is not None:

@@ -87,6 +87,8 @@ class Simulation:
         self.core = core
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
+        # The update of each button press, by callback query id (to deliver one again).
+        self.presses: dict[str, JSON] = {}
 
     def _notify(self) -> None:
         """Wake long-polling / webhook delivery (overridden by the server)."""
@@ -410,7 +412,7 @@ class Simulation:
                 )
             self.core.register_user(user)
             query_id = self.core.new_callback_query(user, message, callback_data)
-            self.core.enqueue(
+            self.presses[query_id] = self.core.enqueue(
                 {
                     "callback_query": {
                         "id": query_id,
@@ -423,6 +425,47 @@ class Simulation:
             )
         self._notify()
         return query_id
+
+    def forge_button(
+        self, chat: ChatRef, user: FakeUser, message_id: int, callback_data: str
+    ) -> str:
+        """A modified client's button press: any ``callback_data``, whether or not the message
+        has such a button (Telegram passes it on as sent). Returns the callback query id."""
+        with self.core.lock:
+            found = self._chat(chat)
+            message = self.core.get_message(found.id, message_id)
+            if message is None:
+                raise LookupError(f"no message {message_id} in chat {found.id}")
+            self.core.register_user(user)
+            query_id = self.core.new_callback_query(user, message, callback_data)
+            self.presses[query_id] = self.core.enqueue(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": user.to_dict(),
+                        "message": self.core.message_dict(message),
+                        "chat_instance": str(abs(found.id) * 7919 % 10**18),
+                        "data": callback_data,
+                    }
+                }
+            )
+        self._notify()
+        return query_id
+
+    def user_edits(self, chat: ChatRef, user: FakeUser, message_id: int, text: str) -> JSON:
+        """``user`` edits their message ``message_id`` to ``text`` (an edited_message update)."""
+        with self.core.lock:
+            found = self._chat(chat)
+            message = self.core.get_message(found.id, message_id)
+            if message is None or message.from_bot:
+                raise LookupError(f"no message {message_id} of a user in chat {found.id}")
+            message.text = text
+            message.entities = detect_entities(text)
+            data = self.core.message_dict(message)
+            data["edit_date"] = self.core.now()
+            update = self.core.enqueue({"edited_message": data})
+        self._notify()
+        return update
 
     def press_button_text(
         self, chat: ChatRef, user: FakeUser, text: str, *, message_id: int | None = None
