@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.interview import Interview
@@ -64,16 +64,25 @@ T = TypeVar("T")
 CONFLICT_ATTEMPTS = 20
 
 
+# SQLSTATE classes of a server that is away rather than a statement that is wrong: connection
+# exceptions, insufficient resources (disk full), operator intervention (shutting down,
+# starting up), system errors.
+_OUTAGE_SQLSTATES = ("08", "53", "57", "58")
+
+
 def is_outage(error: BaseException) -> bool:
     """A database that is down, restarting, unreachable or out of space — worth waiting for —
     as opposed to a bug in a statement."""
     if isinstance(error, IntegrityError):
         return False
-    if isinstance(error, OperationalError):
+    if isinstance(error, (OperationalError, InterfaceError)):
         return True
     if isinstance(error, DBAPIError):
-        return bool(error.connection_invalidated) or isinstance(
-            error.orig, (OSError, ConnectionError)
+        state = str(getattr(error.orig, "sqlstate", "") or "")
+        return (
+            bool(error.connection_invalidated)
+            or state[:2] in _OUTAGE_SQLSTATES
+            or isinstance(error.orig, (OSError, ConnectionError))
         )
     return isinstance(error, (OSError, ConnectionError, TimeoutError))
 
