@@ -85,6 +85,14 @@ ENGLISH_ONLY = wordset(
     they their order customer booking delivery price shop about after before
     """
 )
+# Polish first-person past tense and "jestem …" adjectives are a man's or a woman's words
+# ("zapomniałam", "jestem zmęczony"): a suggestion is tapped by anyone, so it keeps to forms
+# every persona can say ("zapomniało mi się", "padam z nóg").
+GENDERED_PL = re.compile(r"\b(\w+[aiyeąęgdsz]łem|\w+łam|jestem \w+[ya])\b|^sama?\b", re.IGNORECASE)
+NOT_GENDERED_PL = {"kanałem", "działem", "materiałem", "artykułem"}
+
+# English words one language has taken in: Jakarta salons and guest houses take a "booking".
+LOANWORDS = {"id": {"booking"}}
 
 WORD = re.compile(r"[\w.&'-]+", re.UNICODE)
 
@@ -93,11 +101,11 @@ def words(text: str) -> list[str]:
     return [w.strip("'.-").casefold() for w in WORD.findall(text) if w.strip("'.-")]
 
 
-def looks_english(text: str, english: str) -> str | None:
+def looks_english(text: str, english: str, lang: str = "pl") -> str | None:
     """Why `text` (Indonesian or Polish) looks like English left over, or None."""
     if text.casefold() == english.casefold() and not set(words(text)) <= SHARED_WORDS:
         return "same as the English"
-    leftover = sorted(set(words(text)) & ENGLISH_ONLY)
+    leftover = sorted(set(words(text)) & (ENGLISH_ONLY - LOANWORDS.get(lang, set())))
     return f"English word(s) {leftover}" if leftover else None
 
 
@@ -172,9 +180,12 @@ def _text_problems(template: Template) -> list[str]:
             if text != text.strip() or "  " in text:
                 found.append(f"{where}: stray spaces in {text!r}")
         for lang in ("id", "pl"):
-            why = looks_english(texts.get(lang), texts.en)
+            why = looks_english(texts.get(lang), texts.en, lang)
             if why:
                 found.append(f"{where} [{lang}] {texts.get(lang)!r}: {why}")
+        gendered = {m.group(0) for m in GENDERED_PL.finditer(texts.pl)} - NOT_GENDERED_PL
+        if gendered:
+            found.append(f"{where} [pl] {texts.pl!r}: gendered {sorted(gendered)}")
         shared = set(words(texts.id)) <= SHARED_WORDS
         if texts.id.casefold() == texts.pl.casefold() and not shared:
             found.append(f"{where}: Indonesian and Polish are the same: {texts.id!r}")
@@ -270,6 +281,7 @@ def test_the_bad_fixture_breaks_every_content_rule() -> None:
         "future/order/thoughts: the same as the current state's",
         "persona name 'Dewi: ibu'",
         "stage names repeat in id",
+        "'Zapomniałam zamówić': gendered ['Zapomniałam']",
     ]
     for message in expected:
         assert message in found, message
@@ -281,6 +293,8 @@ def test_brands_and_loanwords_are_not_leftover_english() -> None:
     assert looks_english("Promo di IG", "Promo on Instagram") is None
     assert looks_english("Opening hours", "Opening hours") == "same as the English"
     assert looks_english("Ceny dla the klientów", "Prices") is not None
+    assert looks_english("Booking lewat WA", "Book on WhatsApp", "id") is None
+    assert looks_english("Booking przez WhatsAppa", "Book on WhatsApp", "pl") is not None
 
 
 def write(directory: Path, name: str, text: str) -> Path:
