@@ -88,7 +88,10 @@ ENGLISH_ONLY = wordset(
 # Polish first-person past tense and "jestem …" adjectives are a man's or a woman's words
 # ("zapomniałam", "jestem zmęczony"): a suggestion is tapped by anyone, so it keeps to forms
 # every persona can say ("zapomniało mi się", "padam z nóg").
-GENDERED_PL = re.compile(r"\b(\w+[aiyeąęgdsz]łem|\w+łam|jestem \w+[ya])\b|^sama?\b", re.IGNORECASE)
+GENDERED_PL = re.compile(
+    r"\b(\w+[aiyeąęgdsz]łem|\w+łam|\w+ła?bym|powinienem|powinnam|jestem \w+[ya])\b|^sama?\b",
+    re.IGNORECASE,
+)
 NOT_GENDERED_PL = {"kanałem", "działem", "materiałem", "artykułem"}
 
 # English words one language has taken in: Jakarta salons and guest houses take a "booking".
