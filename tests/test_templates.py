@@ -89,7 +89,7 @@ ENGLISH_ONLY = wordset(
 # ("zapomniałam", "jestem zmęczony"): a suggestion is tapped by anyone, so it keeps to forms
 # every persona can say ("zapomniało mi się", "padam z nóg").
 GENDERED_PL = re.compile(
-    r"\b(\w+[aiyeąęgdsz]łem|\w+łam|\w+ła?bym|powinienem|powinnam|jestem \w+[ya])\b|^sama?\b",
+    r"\b(\w+[aiyeąęgdsz]łem|\w+łam|\w+ła?bym|powinienem|powinnam|jestem \w{3,}[ya])\b|^sama?\b",
     re.IGNORECASE,
 )
 NOT_GENDERED_PL = {"kanałem", "działem", "materiałem", "artykułem"}
