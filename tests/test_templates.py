@@ -92,7 +92,7 @@ GENDERED_PL = re.compile(
     r"\b(\w+[aiyeąęgdsz]łem|\w+łam|\w+ła?bym|powinienem|powinnam|jestem \w{3,}[ya])\b|^sama?\b",
     re.IGNORECASE,
 )
-NOT_GENDERED_PL = {"kanałem", "działem", "materiałem", "artykułem"}
+NOT_GENDERED_PL = {"kanałem", "działem", "materiałem", "artykułem", "wołam", "odwołam", "zawołam"}
 
 # English words one language has taken in: Jakarta salons and guest houses take a "booking".
 LOANWORDS = {"id": {"booking"}}
