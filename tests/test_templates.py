@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows import templates as tpl
+from flows.model import Author, Item, JourneyMap, Persona, Stage
 from flows.spec import LANGUAGES, LIMITS, LIST_LANES, Lane, MapType, lanes_for
 from flows.templates import (
     GENERIC_KIND,
@@ -254,6 +255,43 @@ def test_every_language_gets_the_same_number_of_stages_and_suggestions() -> None
                         for lang in LANGUAGES
                     }
                     assert len(sizes) == 1, (kind, map_type, index, lane)
+
+
+def accepted_everything(kind: str, map_type: MapType, lang: str) -> JourneyMap:
+    """The map an owner gets by taking the template's stages and every suggestion."""
+    me = Author(id="1", name="Owner")
+    stages = []
+    for stage in tpl.template(kind).map(map_type).stages:
+        filled = Stage(name=stage.name.get(lang), author=me)
+        for lane in LIST_LANES:
+            filled.items(lane).extend(
+                Item(text=t, author=me) for t in stage.suggestions(lane, lang)
+            )
+        owners = stage.suggestions(Lane.OWNER, lang)
+        filled.owner = Item(text=owners[0], author=me) if owners else None
+        stages.append(filled)
+    people = [
+        Persona(name=p.name, description=p.description, author=me) for p in tpl.personas(kind, lang)
+    ]
+    title = tpl.template(kind).label.get(lang)
+    return JourneyMap(map_type=map_type, title=title, language=lang, personas=people, stages=stages)
+
+
+def test_every_template_fits_the_map_with_all_suggestions_taken() -> None:
+    """Issue 11: a template renders with everything accepted, in every language, nothing cut.
+    (The layout decides what is cut; tests/test_render_image.py checks the drawing keeps to
+    the layout.)"""
+    from renderers.layout import build_layout
+
+    cut = []
+    for kind in tpl.kinds():
+        for map_type in MapType:
+            for lang in LANGUAGES:
+                layout = build_layout(accepted_everything(kind, map_type, lang), lang)
+                cut += [
+                    (kind, map_type, lang, c.kind, c.stage) for c in layout.cells if c.truncated
+                ]
+    assert not cut, cut[:5]
 
 
 def test_templates_are_package_data() -> None:
