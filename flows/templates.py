@@ -17,9 +17,16 @@ A file's map type may take what it leaves out from another map type of the same 
 not list. The service blueprint uses it for the customer's lanes (a blueprint maps the same
 journey and adds what happens backstage), the future state for the stage names and owners.
 
-What the labels of the kinds are: they live in the files, not in the PO catalogs, so that a
-kind is one file to add and to review, and the test that checks the files checks its labels
-too. The catalogs hold the interview's own words; the templates hold the domain's.
+The labels of the kinds live in the files, not in the PO catalogs: a kind is then one file to
+add and to review, and the test that checks the files checks its labels too. The catalogs
+hold the interview's own words; the templates hold the domain's.
+
+For the interview engine: store the kind (`"bakery"`) with the interview, offer
+`kind_labels(lang)`, take `default_stages(kind, map_type, lang)` and `personas(kind, lang)`,
+and for each question `suggestions(kind, map_type, stage, lane, lang)`, where `stage` is the
+stage's position while the owner keeps the template's stages, or the key `find_stage()`
+returns for a stage they renamed, typed or moved. Anything the template does not have is an
+empty list, never an error; only an unknown kind or the emotion lane raise.
 
 Nothing here knows about Telegram. `SUGGESTION_CHARS` is a product choice (a suggestion is a
 short phrase a person taps, and a map cell shows it whole), not a chat limit.
