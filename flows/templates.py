@@ -51,8 +51,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 GENERIC_KIND = "other"
 
 # How long a suggestion may be: it is a button to tap and a line on the map. Aim for
-# SUGGESTION_TARGET_CHARS, never above SUGGESTION_CHARS (the test checks both).
-# TODO(spec): these belong with the other limits in flows/spec.py's `Limits`.
+# SUGGESTION_TARGET_CHARS, never above SUGGESTION_CHARS (the test checks both). These are
+# rules for writing template files; what a person may type lives in flows/spec.py's Limits.
 SUGGESTION_CHARS = 40
 SUGGESTION_TARGET_CHARS = 32
 STAGE_NAME_CHARS = 24
