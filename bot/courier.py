@@ -45,7 +45,10 @@ GIVE_UP_AFTER = 20  # failed attempts (pauses grow to 5 minutes: about an hour a
 RETENTION = timedelta(days=7)  # sent posts and applied update keys are kept this long
 PURGE_EVERY = 3600.0
 CONCURRENT_CHATS = 8
-MARK_OUTAGE_WAIT = 60.0  # seconds to wait for the database to note a post as sent
+# Seconds to wait for the database to note a part as sent. Not longer: the chat's next update
+# waits behind us, and a part left noted "in flight" is counted as delivered by whoever takes
+# the post over once the database is back, so nothing is sent twice either way.
+MARK_OUTAGE_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -131,13 +134,6 @@ class Courier:
         self.bot = bot
         self._task = asyncio.create_task(self._loop(), name="journeybot-courier")
 
-    async def _take_back(self) -> None:
-        """Posts this instance held when it last stopped (a crash, a kill) are ours to finish
-        now, not when their lease runs out."""
-        released = await self.store.run(lambda u: u.outbox.release(self.instance))
-        if released:
-            log.info("taking over %d post(s) left unfinished by the last run", released)
-
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -154,13 +150,9 @@ class Courier:
             async with limit:
                 await self.deliver(chat)
 
-        taken_back = False
         while True:
             try:
-                if not taken_back:
-                    await self._take_back()
-                    taken_back = True
-                chats = await self.store.run(lambda u: u.outbox.due_chats())
+                chats = await self.store.run(lambda u: u.outbox.due_chats(self.instance))
                 await asyncio.gather(*(one(chat) for chat in chats))
                 await self._purge()
             except Unavailable as problem:

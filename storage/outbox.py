@@ -2,8 +2,10 @@
 
 Rows are added inside the unit of work that caused them (so a reply exists exactly when its
 cause was stored). A sender claims a chat's oldest unsent row for a lease, sends it, and marks
-it sent; a row claimed by a process that died is taken over when its lease runs out (or at
-once by the same instance restarting). Only the oldest unsent row of a chat can be claimed, so
+it sent; a row claimed by a process that died is taken over when its lease runs out. A row
+that carries this instance's own claim is free to it at once: a sender sends a chat's rows
+under a lock of its own, so such a claim is a leftover (of a crashed run, or of a note the
+database refused). Only the oldest unsent row of a chat can be claimed, so
 a chat's messages never overtake each other, across instances too.
 
 Before a request goes out its part is marked in flight (for a plain message the claim itself
@@ -44,8 +46,8 @@ class Outbox:
         )
 
     async def claim(self, chat_id: str, by: str, lease: float) -> Parcel | None:
-        """The chat's oldest unsent row, if it is due and nobody holds it; claimed for `lease`
-        seconds."""
+        """The chat's oldest unsent row, if it is due and nobody else holds it; claimed for
+        `lease` seconds."""
         at = now()
         oldest = (
             await self.s.execute(
@@ -75,7 +77,7 @@ class Outbox:
                 OutboxRow.id == oldest.id,
                 OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
                 OutboxRow.due_at <= at,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < at),  # type: ignore[union-attr]
+                _free(at, by),
             )
             .values(
                 claimed_by=by,
@@ -102,15 +104,6 @@ class Outbox:
         await self.s.execute(
             update(OutboxRow).where(OutboxRow.id == parcel_id).values(inflight=part)
         )
-
-    async def release(self, by: str) -> int:
-        """Posts this instance held when it stopped (or died): free for taking over now."""
-        result = await self.s.execute(
-            update(OutboxRow)
-            .where(OutboxRow.claimed_by == by, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
-            .values(claimed_until=now() - timedelta(seconds=1))
-        )
-        return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def extend(self, parcel_id: int, by: str, lease: float) -> None:
         await self.s.execute(
@@ -154,15 +147,15 @@ class Outbox:
             )
         )
 
-    async def due_chats(self, limit: int = 100) -> list[str]:
-        """Chats with rows waiting that someone could send now."""
+    async def due_chats(self, by: str, limit: int = 100) -> list[str]:
+        """Chats with rows waiting that `by` could send now."""
         at = now()
         found = await self.s.execute(
             select(OutboxRow.chat_id)
             .where(
                 OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
                 OutboxRow.due_at <= at,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < at),  # type: ignore[union-attr]
+                _free(at, by),
             )
             .group_by(OutboxRow.chat_id)
             .limit(limit)
@@ -190,3 +183,12 @@ class Outbox:
             delete(OutboxRow).where(OutboxRow.sent_at < before)  # type: ignore[operator]
         )
         return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def _free(at: datetime, by: str):  # type: ignore[no-untyped-def]
+    """Nobody holds the row, its holder's lease ran out, or the holder is `by` itself."""
+    return or_(
+        OutboxRow.claimed_until.is_(None),  # type: ignore[union-attr]
+        OutboxRow.claimed_until < at,  # type: ignore[operator]
+        OutboxRow.claimed_by == by,
+    )
