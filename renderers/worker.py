@@ -43,7 +43,9 @@ def warm_up() -> None:
 def render_job(map_json: str, fmt: str, lang: str | None, checklist: Checklist) -> bytes:
     """One render: the map travels as its JSON text (small and cheap to pickle)."""
     try:
-        return export_map(JourneyMap.from_json(map_json), fmt, lang=lang, checklist=checklist)
+        # Validated where it came in (the bot, the CLI); the limits need no second check here.
+        journey_map = JourneyMap.from_json(map_json, limits=None)
+        return export_map(journey_map, fmt, lang=lang, checklist=checklist)
     finally:
         # A figure is a web of reference cycles holding its pixel buffer (tens of MB at full
         # resolution): collected now, a worker stays near 140 MB instead of growing by one

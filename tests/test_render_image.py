@@ -301,6 +301,7 @@ PARTIAL = {
     ),
     "one stage rated": JourneyMap(
         map_type=MapType.DAY_IN_LIFE,
+        personas=[Persona(name="Ghost", author=ME)],
         stages=[Stage(name="Morning", emotions=[Rating(persona="Ghost", score=2, author=ME)])],
     ),
 }
