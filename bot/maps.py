@@ -26,6 +26,7 @@ from renderers.checklist import (
     render_text,
 )
 from renderers.export import file_name as export_file_name
+from renderers.pictures import MapPictures
 from storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ class Renderer(Protocol):
     async def render(
         self, journey_map: JourneyMap, fmt: str, *, checklist: object = None
     ) -> bytes: ...
+
+    async def pictures(self, journey_map: JourneyMap) -> MapPictures: ...
 
 
 def file_name(journey_map: JourneyMap, number: int, fmt: str) -> str:
@@ -63,8 +66,7 @@ class MapDesk:
         await bot.send_chat_action(chat, ChatAction.UPLOAD_PHOTO)
         before = await self._source(chat_id, number)
         try:
-            preview = await self.renderer.render(journey_map, "preview")
-            full = await self.renderer.render(journey_map, "png")
+            pictures = await self.renderer.pictures(journey_map)
         except Exception:
             log.exception("rendering map %s of chat %s failed", number, chat_id)
             await bot.send_message(
@@ -79,10 +81,12 @@ class MapDesk:
                 type=label,
                 version=summary.version,
             )
-            await bot.send_photo(chat, preview, caption=caption(text))
+            # One photo, or one per part of a map too wide for one (each names its stages).
+            for index, photo in enumerate(pictures.photos):
+                await bot.send_photo(chat, photo, caption=caption(text) if index == 0 else None)
             await bot.send_document(
                 chat,
-                InputFile(full, filename=file_name(journey_map, number, "png")),
+                InputFile(pictures.full_png, filename=file_name(journey_map, number, "png")),
                 caption=caption(tr(lang, "bot.map_file_caption")),
             )
         ticked = await self.store.ticks(chat_id, number)

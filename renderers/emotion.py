@@ -1,5 +1,7 @@
-"""The emotion lane: one curve per persona over the scale, a face at every rated stage, and in a
-group map the spread of the members' ratings behind each face."""
+"""The emotion lane: one curve per persona over the scale — each in its own colour and line
+style, its faces side by side within the stage's column — a face at every rated stage, in a
+group map the spread of the members' ratings behind each face, a legend for both, and each
+stage's emotion words after a small face of their persona."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
@@ -15,7 +18,16 @@ from flows.model import Stage
 from flows.spec import EMOTION_SCORES
 from renderers import theme as th
 from renderers.faces import face
-from renderers.layout import EmotionArea, Layout
+from renderers.layout import WORD_FACE_RADIUS, EmotionArea, Layout
+
+CURVE_WIDTH = 2.4
+SPREAD_WIDTH = 2 * th.FACE_RADIUS - 3
+
+
+def line_style(persona: int) -> str | tuple[float, tuple[float, ...]]:
+    """The persona's line style (theme.PERSONA_DASHES), as matplotlib takes it."""
+    dashes = th.PERSONA_DASHES[persona % len(th.PERSONA_DASHES)]
+    return "solid" if dashes is None else (0.0, dashes)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,10 @@ def draw_emotion(
         means = [s.emotion_of(persona) for s in stages]
         for run in runs(means):
             cx, cy = eased([xs[i] for i in run], [means[i] for i in run])
-            ax.plot(cx, cy, color=colour, linewidth=2.4, solid_capstyle="round", zorder=2)
+            ax.plot(
+                cx, cy, color=colour, linewidth=CURVE_WIDTH, linestyle=line_style(j),
+                solid_capstyle="round", dash_capstyle="round", zorder=2,
+            )  # fmt: skip
         for i, stage in enumerate(stages):
             mean, spread = means[i], stage.emotion_spread(persona)
             if mean is None or spread is None:
@@ -99,7 +114,7 @@ def draw_emotion(
             if spread[0] != spread[1]:
                 ax.plot(
                     [xs[i], xs[i]], list(spread), color=colour, alpha=th.SPREAD_ALPHA,
-                    linewidth=2 * th.FACE_RADIUS - 3, solid_capstyle="round", zorder=1,
+                    linewidth=SPREAD_WIDTH, solid_capstyle="round", zorder=1,
                 )  # fmt: skip
             at = points + ScaledTranslation(xs[i], mean, ax.transData)
             patches = face(mean, colour, at)
@@ -115,3 +130,37 @@ def layout_col_pitch(area: EmotionArea) -> float:
     if len(area.centres) < 2:
         return area.box.w
     return area.centres[1] - area.centres[0]
+
+
+def draw_swatches(painter, layout: Layout, colours: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The legend's line samples and spread bar, and the faces before the emotion words; in
+    the layout's points (painter.pt: y down)."""
+    for swatch in layout.swatches:
+        colour = colours[swatch.persona] if swatch.persona < len(colours) else th.MUTED
+        if swatch.kind == "line":
+            x, y = swatch.x, swatch.y
+            painter.add(
+                Line2D(
+                    [x, x + 24], [y, y], color=colour, linewidth=CURVE_WIDTH,
+                    linestyle=line_style(swatch.persona), dash_capstyle="round", zorder=2.5,
+                )
+            )  # fmt: skip
+            painter.add(
+                Line2D(
+                    [x + 12], [y], marker="o", markersize=6, markerfacecolor=colour,
+                    markeredgecolor="white", markeredgewidth=1.0, zorder=2.6,
+                )
+            )  # fmt: skip
+        elif swatch.kind == "spread":
+            x, y = swatch.x + 12, swatch.y
+            bar = Line2D(
+                [x, x], [y - 5, y + 5], color=th.MUTED, alpha=th.SPREAD_ALPHA * 1.6,
+                linewidth=SPREAD_WIDTH * 0.8, solid_capstyle="round", zorder=2.5,
+            )  # fmt: skip
+            painter.add(bar)
+        elif swatch.kind == "face":
+            at = Affine2D().scale(1, -1).translate(swatch.x, swatch.y) + painter.pt
+            for patch in face(swatch.score, colour, at, radius=WORD_FACE_RADIUS):
+                patch.set_zorder(2.6)
+                patch.set_linewidth(min(patch.get_linewidth(), 1.1))
+                painter.figure.add_artist(patch)

@@ -1,33 +1,48 @@
-"""The map image: the layout drawn with matplotlib's object-oriented API on an Agg canvas."""
+"""The map image: the layout drawn with matplotlib's object-oriented API on an Agg canvas.
+
+Shapes (cells, chevrons, curves, faces) are matplotlib artists. Text is drawn one of two ways,
+from the same laid-out lines:
+- as matplotlib Text artists (`text="artists"`): the PDF, whose text stays vector, selectable
+  and searchable, and the layout tests, which hold matplotlib's own extents against the cells;
+- onto the rendered pixels with Pillow (`text="raster"`, every PNG): one call per run of a line,
+  with the fonts' FreeType objects cached per size. matplotlib 3.11 lays text out and draws it a
+  glyph at a time, which made a map 1.5–2.2× slower than on 3.10; this route is faster than
+  either, and uses only public API of both libraries.
+Both use the same fonts: DejaVu Sans, falling back to the bundled Noto Emoji (theme.FONT_CHAIN).
+"""
 
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox, Transform
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from flows.model import JourneyMap
 from flows.spec import Lane, MapType
 from renderers import theme as th
-from renderers.emotion import PlacedFace, draw_emotion
+from renderers.emotion import PlacedFace, draw_emotion, draw_swatches, line_style
 from renderers.labels import language_of, title_of
 from renderers.layout import Box, Cell, Chevron, Kind, Layout, Line, build_layout
-from renderers.textfit import clean
+from renderers.pictures import PREVIEW, MapPictures, PhotoLimits
+from renderers.textfit import clean, metrics
 
 Z_BACK, Z_BULLET, Z_TEXT = 1, 2.5, 3
+TextMode = Literal["artists", "raster"]
 
 
 @dataclass
@@ -52,6 +67,7 @@ class MapDrawing:
     cells: list[DrawnCell] = field(default_factory=list)
     faces: list[PlacedFace] = field(default_factory=list)
     emotion_axes: Axes | None = None
+    overlay: list[Line] = field(default_factory=list)  # text drawn onto the pixels (raster)
 
     @property
     def size_in_points(self) -> tuple[float, float]:
@@ -59,9 +75,54 @@ class MapDrawing:
 
 
 @cache
+def _families() -> list[str]:
+    """The family names of the font chain, for matplotlib's per-glyph font fallback; the
+    bundled emoji font is registered with matplotlib's font manager once per process."""
+    fontManager.addfont(str(th.EMOJI_FONT))
+    names = []
+    for path in th.FONT_CHAIN[False]:
+        name = FontProperties(fname=path).get_name()
+        if name not in names:
+            names.append(name)
+    return names
+
+
+@cache
 def font(style: th.TextStyle) -> FontProperties:
-    path = th.BOLD_FONT if style.bold else th.REGULAR_FONT
-    return FontProperties(fname=path, size=style.size)
+    return FontProperties(
+        family=_families(), weight="bold" if style.bold else "normal", size=style.size
+    )
+
+
+@cache
+def pil_font(bold: bool, index: int, pixels: float) -> ImageFont.FreeTypeFont:
+    """A FreeType face of the chain at a pixel size, loaded once per process."""
+    return ImageFont.truetype(str(th.FONT_CHAIN[bold][index]), pixels)
+
+
+def raster_text(image: Image.Image, lines: Sequence[Line], dpi: float) -> None:
+    """Draw the lines onto the image (y from the top, as the layout has it), each run of a line
+    in the font of the chain that has its characters."""
+    draw = ImageDraw.Draw(image)
+    scale = dpi / 72
+    for line in lines:
+        text = clean(line.text)
+        if not text:
+            continue
+        style = line.style
+        pixels = style.size * scale
+        runs = [
+            (pil_font(style.bold, index, pixels), piece)
+            for index, piece in metrics(style.bold).runs(text)
+        ]
+        x = line.x * scale
+        if line.ha != "left":
+            width = sum(f.getlength(piece) for f, piece in runs)
+            x -= width / 2 if line.ha == "center" else width
+        y = line.y * scale
+        for face, piece in runs:
+            draw.text((x, y), piece, font=face, fill=style.color, anchor="ls")
+            x += face.getlength(piece)
 
 
 def points_transform(figure: Figure, height: float) -> Transform:
@@ -103,12 +164,21 @@ class Painter:
     """Draws a laid-out sheet (boxes, chevrons, text, faces) on a Figure; the map and the
     comparison chart share it."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, text: TextMode = "artists") -> None:
         self.layout = layout
+        self.text_mode = text
+        self.overlay: list[Line] = []
         self.figure = Figure(figsize=(layout.width / 72, layout.height / 72), dpi=100)
         self.figure.set_facecolor(th.PAGE)
         FigureCanvasAgg(self.figure)
         self.pt = points_transform(self.figure, layout.height)
+
+    def text(self, lines: list[Line]) -> list[Text]:
+        """The lines as Text artists, or kept for drawing onto the pixels (see the module)."""
+        if self.text_mode == "artists":
+            return draw_lines(self.figure, self.pt, lines)
+        self.overlay += lines
+        return []
 
     def add(self, artist):
         artist.set_transform(self.pt)
@@ -149,7 +219,7 @@ class Painter:
             accent = Rectangle((cell.box.x, cell.box.y + 3), 3, cell.box.h - 6, zorder=Z_BACK)
             accent.set_color(th.PAIN_EDGE)
             self.add(accent)
-        elif kind in (Kind.LANE, Kind.EMOTION):
+        elif kind in (Kind.LANE, Kind.EMOTION) and lane is not None:
             self.box(cell.box, th.LANE_COLOURS[lane][1], th.CELL_EDGE, 0.8)
         elif kind == Kind.NEEDS:
             self.box(cell.box, th.NEEDS_COLOURS[1], th.CELL_EDGE, 0.8)
@@ -158,7 +228,12 @@ class Painter:
         """The persona's line-and-dot, as its curve looks in the emotion lane."""
         y = cell.lines[0].y - 0.35 * th.PERSONA_NAME.size if cell.lines else cell.box.y + 10
         x = cell.box.x + 7
-        self.add(Line2D([x, x + 16], [y, y], color=colour, linewidth=2.6, zorder=Z_BULLET))
+        style = line_style(cell.persona or 0)
+        self.add(
+            Line2D(
+                [x, x + 16], [y, y], color=colour, linewidth=2.6, linestyle=style, zorder=Z_BULLET
+            )
+        )
         dot = Line2D(
             [x + 8], [y], marker="o", markersize=7, markerfacecolor=colour,
             markeredgecolor="white", markeredgewidth=1.2, zorder=Z_BULLET,
@@ -211,11 +286,23 @@ class Painter:
         self.add(line)
 
 
-def draw_map(journey_map: JourneyMap, lang: str | None = None) -> MapDrawing:
-    """Lay the map out and draw it; the figure is not rendered to pixels yet."""
+def draw_map(
+    journey_map: JourneyMap,
+    lang: str | None = None,
+    *,
+    stages: tuple[int, ...] | None = None,
+    text: TextMode = "artists",
+) -> MapDrawing:
+    """Lay the map (or the given stages of it) out and draw it; the figure is not rendered to
+    pixels yet. `text`: see the module's docstring."""
     lang = language_of(journey_map, lang)
-    layout = build_layout(journey_map, lang)
-    painter = Painter(layout)
+    return draw_layout(journey_map, build_layout(journey_map, lang, stages), lang, text)
+
+
+def draw_layout(
+    journey_map: JourneyMap, layout: Layout, lang: str, text: TextMode = "artists"
+) -> MapDrawing:
+    painter = Painter(layout, text)
     colours = persona_colours(len(layout.personas))
     drawing = MapDrawing(painter.figure, layout)
     for chevron in layout.chevrons:
@@ -224,29 +311,35 @@ def draw_map(journey_map: JourneyMap, lang: str | None = None) -> MapDrawing:
         painter.background(cell, colours)
         lane_colour = th.LANE_COLOURS[cell.lane][0] if cell.lane else th.NEEDS_COLOURS[0]
         painter.bullets(cell.bullets, lane_colour)
-        texts = draw_lines(painter.figure, painter.pt, cell.lines)
+        texts = painter.text(cell.lines)
         drawing.cells.append(DrawnCell(cell, texts, painter.pt))
     painter.visibility()
     if layout.emotion is not None:
-        drawing.emotion_axes, drawing.faces = draw_emotion(
-            painter.figure, layout, journey_map.stages, colours
-        )
+        stages = [journey_map.stages[i] for i in layout.stages]
+        drawing.emotion_axes, drawing.faces = draw_emotion(painter.figure, layout, stages, colours)
+        draw_swatches(painter, layout, colours)
+    drawing.overlay = painter.overlay
     painter.figure.set_label(title_of(journey_map, lang))
     return drawing
 
 
 # -- pixel sizes --------------------------------------------------------------------------
-def preview_dpi(layout: Layout) -> float:
+def preview_dpi(layout: Layout, long_side: int = th.PREVIEW_LONG_SIDE) -> float:
     """The resolution whose long side is what Telegram keeps of a photo: sharp on a phone,
     and far inside sendPhoto's limits (width + height ≤ 10000, ratio ≤ 20, < 10 MB)."""
-    long_side = max(layout.width, layout.height) / 72
-    return min(th.FULL_DPI, int(th.PREVIEW_LONG_SIDE / long_side * 100) / 100)
+    longest = max(layout.width, layout.height) / 72
+    return min(th.FULL_DPI, int(long_side / longest * 100) / 100)
 
 
-def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
-    """The figure rasterized at `dpi`, as an RGB PNG with light compression: the map has no
-    transparency, and zlib's fastest level costs a third less time than the default for
-    files about 10% larger, far under any Telegram limit."""
+def full_dpi(layout: Layout) -> float:
+    """The full resolution: FULL_DPI, or less for a map so big that its pixels would pass
+    FULL_MAX_PIXELS (a tall map is still drawn whole, only less finely)."""
+    area = (layout.width / 72) * (layout.height / 72)
+    return min(float(th.FULL_DPI), int(math.sqrt(th.FULL_MAX_PIXELS / area) * 100) / 100)
+
+
+def rasterize(drawing: MapDrawing, dpi: float) -> Image.Image:
+    """The figure's pixels at `dpi` as an RGB image, with the raster text drawn on."""
     figure = drawing.figure
     saved = figure.dpi
     figure.set_dpi(dpi)
@@ -254,17 +347,145 @@ def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
         figure.canvas.draw()
         rgba = figure.canvas.buffer_rgba()
         image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-        info = PngInfo()
-        info.add_text("Title", figure.get_label())
-        info.add_text("Software", "journeybot")
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="png", compress_level=1, pnginfo=info)
+        image = image.convert("RGB")
     finally:
         figure.set_dpi(saved)
+    raster_text(image, drawing.overlay, dpi)
+    return image
+
+
+def encode_png(image: Image.Image, title: str) -> bytes:
+    """An RGB PNG with light compression: the map has no transparency, and zlib's fastest
+    level costs a third less time than the default for files about 10% larger, far under any
+    Telegram limit."""
+    info = PngInfo()
+    info.add_text("Title", title)
+    info.add_text("Software", "journeybot")
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=1, pnginfo=info)
     return buffer.getvalue()
 
 
+def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
+    """The figure rasterized at `dpi`, as PNG."""
+    return encode_png(rasterize(drawing, dpi), drawing.figure.get_label())
+
+
 def render_png(journey_map: JourneyMap, *, lang: str | None = None, preview: bool = False) -> bytes:
-    """The map as PNG: the phone-sized preview for sendPhoto, or the full resolution."""
-    drawing = draw_map(journey_map, lang)
-    return png_bytes(drawing, preview_dpi(drawing.layout) if preview else th.FULL_DPI)
+    """The map as PNG: the phone-sized preview (the first photo, see `render_pictures`), or
+    the full resolution."""
+    if preview:
+        return render_pictures(journey_map, lang).photos[0]
+    drawing = draw_map(journey_map, lang, text="raster")
+    return png_bytes(drawing, full_dpi(drawing.layout))
+
+
+# -- photos -------------------------------------------------------------------------------
+def legible(layout: Layout, limits: PhotoLimits) -> bool:
+    """Body text at least MIN_BODY_PX tall once the picture is scaled to the photo's size."""
+    scale = limits.long_side / max(layout.width, layout.height)  # pixels per point
+    return th.BODY.size * min(scale, th.FULL_DPI / 72) >= th.MIN_BODY_PX
+
+
+def balanced(count: int, parts: int) -> list[tuple[int, ...]]:
+    """0..count-1 cut into `parts` runs as even as can be, the longer ones first."""
+    size, extra = divmod(count, parts)
+    out, start = [], 0
+    for k in range(parts):
+        end = start + size + (1 if k < extra else 0)
+        out.append(tuple(range(start, end)))
+        start = end
+    return out
+
+
+def plan_parts(
+    journey_map: JourneyMap, lang: str, whole: Layout, limits: PhotoLimits
+) -> list[Layout] | None:
+    """The layouts of the parts a map is sent in as photos, or None for one photo.
+
+    A map wider than one legible photo is cut between stages (1–5, 6–10), into as few parts
+    as keep each legible; cutting stops where the parts become taller than wide, since a
+    narrower part would be no easier to read. A tall map stays one photo (scaled down: the
+    document carries the detail), as does a map of one stage."""
+    count = len(journey_map.stages)
+    if count < 2 or legible(whole, limits) or whole.height >= whole.width:
+        return None
+    chosen: list[Layout] | None = None
+    for parts in range(2, min(count, 10) + 1):
+        layouts = [build_layout(journey_map, lang, group) for group in balanced(count, parts)]
+        chosen = layouts
+        if all(legible(p, limits) for p in layouts):
+            break
+        if max(p.height for p in layouts) >= max(p.width for p in layouts):
+            break
+    return chosen
+
+
+def fit_photo(image: Image.Image, limits: PhotoLimits) -> Image.Image:
+    """The picture as the messenger takes a photo: scaled down (never up) to its long side and
+    its side sum, and widened with page colour rather than cut when it is longer than the
+    ratio allows."""
+    width, height = image.size
+    scale = min(1.0, limits.long_side / max(width, height))
+    scale = min(scale, (limits.max_side_sum - 2) / (width + height))
+    if scale < 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    width, height = image.size
+    if max(width, height) / min(width, height) > limits.max_ratio:
+        padded = (
+            (width, math.ceil(width / limits.max_ratio))
+            if width > height
+            else (math.ceil(height / limits.max_ratio), height)
+        )
+        canvas = Image.new("RGB", (max(padded[0], width), max(padded[1], height)), th.PAGE)
+        canvas.paste(image, (0, 0))
+        image = canvas
+    return image
+
+
+def photo_bytes(image: Image.Image, title: str, limits: PhotoLimits) -> bytes:
+    data = encode_png(image, title)
+    if len(data) > limits.max_bytes:  # a photo is recompressed by the messenger anyway
+        buffer = io.BytesIO()
+        image.save(buffer, format="jpeg", quality=90)
+        data = buffer.getvalue()
+    return data
+
+
+def render_pictures(
+    journey_map: JourneyMap, lang: str | None = None, limits: PhotoLimits | None = None
+) -> MapPictures:
+    """Everything the bot sends for a map, each picture drawn once: the whole map at full
+    resolution for the document, and the photo(s) made from it with Pillow — or, for a map
+    too wide for one legible photo, one photo per part drawn at the photo's size."""
+    limits = limits or PREVIEW
+    lang = language_of(journey_map, lang)
+    whole = build_layout(journey_map, lang)
+    drawing = draw_layout(journey_map, whole, lang, "raster")
+    title = drawing.figure.get_label()
+    full = rasterize(drawing, full_dpi(whole))
+    full_png = encode_png(full, title)
+    parts = plan_parts(journey_map, lang, whole, limits)
+    images: list[Image.Image] = []
+    spans: list[tuple[int, int]] = []
+    if parts is None:
+        photo = fit_photo(full, limits)
+        images.append(photo)
+        spans.append((1, max(len(journey_map.stages), 1)))
+        photos = [full_png if photo is full else photo_bytes(photo, title, limits)]
+    else:
+        photos = []
+        for layout in parts:
+            part = draw_layout(journey_map, layout, lang, "raster")
+            image = fit_photo(rasterize(part, preview_dpi(layout, limits.long_side)), limits)
+            images.append(image)
+            spans.append((layout.stages[0] + 1, layout.stages[-1] + 1))
+            photos.append(photo_bytes(image, title, limits))
+    return MapPictures(
+        photos=photos,
+        full_png=full_png,
+        parts=spans,
+        full_size=full.size,
+        photo_sizes=[image.size for image in images],
+    )

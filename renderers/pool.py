@@ -32,10 +32,13 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.model import JourneyMap
 from renderers.document import Checklist
+
+if TYPE_CHECKING:  # the bot process never imports matplotlib (renderers.image does)
+    from renderers.pictures import MapPictures, PhotoLimits
 
 WORKER_MODULE = "renderers.worker"
 log = logging.getLogger(__name__)
@@ -232,6 +235,19 @@ class RenderPool:
         """The map (a JourneyMap or its JSON) exported to `fmt`, see renderers.export."""
         text = journey_map if isinstance(journey_map, str) else journey_map.to_json()
         return await self.call("render_job", text, fmt, lang, checklist, on_wait=on_wait)
+
+    async def pictures(
+        self,
+        journey_map: JourneyMap | str,
+        limits: PhotoLimits,
+        *,
+        lang: str | None = None,
+        on_wait: OnWait | None = None,
+    ) -> MapPictures:
+        """The map's photo(s) and full-resolution PNG from one drawing, see
+        `renderers.image.render_pictures`."""
+        text = journey_map if isinstance(journey_map, str) else journey_map.to_json()
+        return await self.call("pictures_job", text, lang, limits, on_wait=on_wait)
 
     async def compare(
         self, before: JourneyMap, after: JourneyMap, lang: str | None, labels: tuple[str, str]

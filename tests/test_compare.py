@@ -278,7 +278,7 @@ def test_emoji_in_user_text_never_become_boxes() -> None:
     ok = drawable()
     for text in texts(drawing):
         assert all(ch in ok for ch in text), text
-    assert "Delivery · Dewi: −2 → +1 (+3)" in texts(drawing)
+    assert "Delivery 🚚 · Dewi 😤: −2 → +1 (+3)" in texts(drawing)  # Noto Emoji draws them
 
 
 # -- nothing to compare ---------------------------------------------------------------------

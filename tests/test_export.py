@@ -49,6 +49,12 @@ def every_item(journey_map: JourneyMap) -> list[Item]:
     return items + journey_map.needs.have + journey_map.needs.need
 
 
+def without_emoji(text: str) -> str:
+    from renderers.textfit import metrics
+
+    return "".join(ch for ch in text if metrics(False).font_of.get(ch, 0) == 0)
+
+
 def squeeze(text: str) -> str:
     """Text without whitespace: wrapping into lines must not count as a difference."""
     return re.sub(r"\s+", "", text)
@@ -183,7 +189,8 @@ def test_pdf_has_the_map_then_every_answer_in_full(name: str) -> None:
     assert len(reader.pages) >= 3
     flat = squeeze(text)
     for item in every_item(journey_map):
-        assert squeeze(clean(item.text)) in flat
+        # Emoji are drawn from the fallback font, whose glyphs pypdf cannot map back to text.
+        assert squeeze(without_emoji(clean(item.text))) in flat
         assert squeeze(item.author.name) in flat
     for _, items in CHECKLIST:
         assert all(squeeze(t) in flat for t, _ in items)

@@ -4,6 +4,7 @@ their score, every language's labels and letters, and partial maps."""
 
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 from functools import cache
@@ -17,10 +18,11 @@ from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
 from renderers import theme as th
 from renderers.examples import example_paths, load_example, stress_map
-from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi
+from bot.telegram_limits import PHOTO
+from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi, render_pictures
 from renderers.labels import LOCALES
 from renderers.layout import Kind
-from renderers.textfit import ELLIPSIS, clean, drawable
+from renderers.textfit import clean, drawable
 
 EXAMPLES = [path.stem for path in example_paths()]
 MAPS = [*EXAMPLES, "stress"]
@@ -59,17 +61,22 @@ def extents(drawing: MapDrawing) -> list[tuple[Text, object]]:
 
 # -- size ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", MAPS)
-def test_preview_fits_send_photo_and_stays_legible(name: str) -> None:
-    drawing, dpi = drawn(name)
-    data = png_bytes(drawing, dpi)
-    width, height = png_size(data)
-    assert width + height <= 10_000
-    assert max(width, height) / min(width, height) <= 20
-    assert len(data) < 10 * 1024 * 1024
-    assert max(width, height) <= th.PREVIEW_LONG_SIDE
-    assert abs(width - drawing.layout.width / 72 * dpi) <= 1
-    # Body text at least 12 px tall on the phone-sized picture.
-    assert th.BODY.size / 72 * dpi >= 12
+def test_photos_fit_send_photo_and_examples_stay_legible(name: str) -> None:
+    pictures = render_pictures(journey(name), limits=PHOTO)
+    assert pictures.photos and len(pictures.photos) == len(pictures.parts)
+    for data, size in zip(pictures.photos, pictures.photo_sizes, strict=True):
+        width, height = png_size(data)
+        assert (width, height) == size
+        assert width + height <= PHOTO.max_side_sum
+        assert max(width, height) / min(width, height) <= PHOTO.max_ratio
+        assert len(data) <= PHOTO.max_bytes
+        assert max(width, height) <= PHOTO.long_side
+    if name != "stress":  # an everyday map: one photo, body text at least 12 px tall on it
+        drawing = draw_map(journey(name))
+        assert len(pictures.photos) == 1
+        width, _ = pictures.photo_sizes[0]
+        assert th.BODY.size * width / drawing.layout.width >= th.MIN_BODY_PX
+    assert png_size(pictures.full_png) == pictures.full_size
 
 
 def test_full_resolution_is_larger_and_keeps_the_layout() -> None:
@@ -136,13 +143,17 @@ def test_every_stage_header_is_drawn_whole(name: str) -> None:
     assert headers == {i: s.name for i, s in enumerate(journey(name).stages)}
 
 
-def test_what_does_not_fit_ends_with_an_ellipsis() -> None:
+def test_the_largest_map_the_interview_allows_shows_every_item_in_full() -> None:
     drawing, _ = drawn("stress")
+    journey_map = journey("stress")
     lanes = [c for c in drawing.cells if c.cell.kind == Kind.LANE]
     assert len(lanes) == 10 * (len(lanes_for(MapType.BLUEPRINT)) - 1)
     for cell in lanes:
-        assert cell.cell.truncated
-        assert cell.texts[-1].get_text().endswith(ELLIPSIS)
+        assert not cell.cell.truncated
+        stage = journey_map.stages[cell.cell.stage]
+        items = [stage.owner] if cell.cell.lane == Lane.OWNER else stage.items(cell.cell.lane)
+        shown = "".join(t.get_text() for t in cell.texts).replace(" ", "")
+        assert shown == "".join(clean(i.text) for i in items).replace(" ", "")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -227,12 +238,12 @@ def test_the_language_can_be_overridden() -> None:
     assert "Problemy" in texts and "Titik masalah" not in texts
 
 
-def test_polish_and_indonesian_letters_are_drawn_and_emoji_never_become_boxes() -> None:
-    title = "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍🏽 ❤️ 👨‍👩‍👧"
+def test_polish_and_indonesian_letters_and_emoji_are_drawn_never_as_boxes() -> None:
+    title = "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍🏽 ❤️ 👨‍👩‍👧 🥐 ⭐ 💳 📱"
     stage = Stage(
         name="Pembelian 🛒", touchpoints=[Item(text="Antre lama 😤! Kasir 👩🏻‍💼", author=ME)]
     )
-    stage.rate(Rating(persona="Budi 😎", score=-1, author=ME))
+    stage.rate(Rating(persona="Budi 😎", score=-1, word="panik 😱", author=ME))
     journey_map = JourneyMap(
         title=title, personas=[Persona(name="Budi 😎", author=ME)], stages=[stage]
     )
@@ -240,18 +251,39 @@ def test_polish_and_indonesian_letters_are_drawn_and_emoji_never_become_boxes() 
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         drawing = draw_map(journey_map)
         png_bytes(drawing, 50)
+        raster = draw_map(journey_map, text="raster")
+        png_bytes(raster, 50)
     texts = [t.get_text() for c in drawing.cells for t in c.texts]
-    assert "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀 ❤" in texts  # DejaVu's own symbols stay
-    assert "Antre lama! Kasir" in texts
+    shown = {c.cell.kind: " ".join(t.get_text() for t in c.texts) for c in drawing.cells}
+    # Noto Emoji draws each emoji by itself: joiners, skin tones and selectors are left out.
+    assert shown[Kind.TITLE] == "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍 ❤ 👨👩👧 🥐 ⭐ 💳 📱"
+    assert "Antre lama 😤! Kasir 👩💼" in texts
+    assert "Pembelian 🛒" in texts and "Budi 😎" in texts
     assert all(ch in drawable() for text in texts for ch in text)
+    assert [line.text for line in raster.overlay] == texts  # the PNG draws the same lines
 
 
-def test_cleaning_drops_only_what_the_font_cannot_draw() -> None:
-    assert clean("late 😤!") == "late!"
-    assert clean("ok 👍🏽 done") == "ok done"
+def test_the_emoji_are_really_drawn_in_the_png() -> None:
+    """A line of emoji only leaves ink on the picture: the fallback font drew them."""
+    from PIL import Image
+
+    plain = JourneyMap(title="Kopi", stages=[Stage(name="A"), Stage(name="B")])
+    emoji = plain.model_copy(update={"title": "🥐⭐💳📱"})
+    ink = []
+    for journey_map in (plain, emoji):
+        image = Image.open(io.BytesIO(png_bytes(draw_map(journey_map, text="raster"), 72)))
+        top = image.convert("L").crop((0, 30, image.width, 60))
+        ink.append(sum(1 for v in top.getdata() if v < 128))
+    assert ink[1] > 0.5 * ink[0] > 0
+
+
+def test_cleaning_drops_only_what_no_bundled_font_can_draw() -> None:
+    assert clean("late 😤!") == "late 😤!"
+    assert clean("ok 👍🏽 done") == "ok 👍 done"
     assert clean("Kopi ☕ enak ☺") == "Kopi ☕ enak ☺"
     assert clean("Zażółć „gęślą” jaźń – ok") == "Zażółć „gęślą” jaźń – ok"
-    assert clean("👍") == ""
+    assert clean("👍") == "👍"
+    assert clean("late 漢!") == "late!"  # no bundled font has CJK (the exports keep it)
 
 
 def test_dollar_signs_stay_plain_text() -> None:
