@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from matplotlib.text import Text
 
+from bot.telegram_limits import PHOTO
 from flows.i18n import domain
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
 from renderers import theme as th
 from renderers.examples import example_paths, load_example, stress_map
-from bot.telegram_limits import PHOTO
 from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi, render_pictures
 from renderers.labels import LOCALES
 from renderers.layout import Kind
