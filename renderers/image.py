@@ -279,8 +279,14 @@ class Painter:
         style = line_style(cell.persona or 0)
         self.add(
             Line2D(
-                [x, x + 16], [y, y], color=colour, linewidth=2.6, linestyle=style, zorder=Z_BULLET
-            )
+                [x, x + 16],
+                [y, y],
+                color=colour,
+                linewidth=2.6,
+                linestyle=style,
+                dash_capstyle="round",
+                zorder=Z_BULLET,
+            )  # fmt: skip
         )
         dot = Line2D(
             [x + 8], [y], marker="o", markersize=7, markerfacecolor=colour,
@@ -420,12 +426,13 @@ def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
 
 
 def render_png(journey_map: JourneyMap, *, lang: str | None = None, preview: bool = False) -> bytes:
-    """The map as PNG: the phone-sized preview (the first photo, see `render_pictures`), or
-    the full resolution."""
-    if preview:
-        return render_pictures(journey_map, lang).photos[0]
+    """The map as PNG: the phone-sized preview (the whole map scaled to PREVIEW's long side
+    with Pillow), or the full resolution."""
     drawing = draw_map(journey_map, lang, text="raster")
-    return png_bytes(drawing, full_dpi(drawing.layout))
+    image = rasterize(drawing, full_dpi(drawing.layout))
+    if preview:
+        image = fit_photo(image, PREVIEW)
+    return encode_png(image, drawing.figure.get_label())
 
 
 # -- photos -------------------------------------------------------------------------------
