@@ -286,7 +286,7 @@ class Painter:
                 linestyle=style,
                 dash_capstyle="round",
                 zorder=Z_BULLET,
-            )  # fmt: skip
+            )
         )
         dot = Line2D(
             [x + 8], [y], marker="o", markersize=7, markerfacecolor=colour,
