@@ -1,11 +1,20 @@
-"""Callback data of inline buttons: short, typed, and never over Telegram's 64 bytes."""
+"""Inline buttons' callback data: made here and read back here, into typed buttons.
+
+Telegram gives the data back as it was sent — or as anybody forged it: a client can send any
+string. `parse` is the one place it is read; whatever is not a well-formed button of ours is
+None (answered with a polite toast, never acted on). Data stays within Telegram's 64 bytes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from flows.interview import Position
+from flows.spec import LANGUAGES
 
 LIMIT = 64  # bytes, Telegram's limit for callback_data
 SEP = "|"
+BIGGEST = 10**9  # map numbers, pages and versions people can have (and a database can hold)
 
 # What a button does (the first field of its data).
 ANSWER = "q"  # a choice of an interview question: q|<position>|<value>
@@ -14,17 +23,14 @@ NEW = "n"  # n|begin, n|resume, n|discard
 PAGE = "l"  # l|<page> of /maps
 SHOW = "s"  # s|<number>: the map's picture and checklist
 DELETE = "d"  # d|<number>|y or n
-TICK = "t"  # t|<number>|<checklist item id>
+TICK = "t"  # t|<number>|<page>[|<checklist item id>]
 LANGUAGE = "g"  # g|<code>
 
-
-@dataclass(frozen=True)
-class Data:
-    kind: str
-    args: tuple[str, ...]
-
-    def arg(self, index: int, default: str = "") -> str:
-        return self.args[index] if index < len(self.args) else default
+NEW_CHOICES = ("begin", "resume", "discard")
+MOVES = ("back", "skip", "done")
+_TOKEN = re.compile(r"^[a-z_]{1,32}(?::\d{1,3}){0,2}$")
+_VALUE = re.compile(r"^[\w:+\-]{1,40}$")
+_ITEM = re.compile(r"^[\w.\-]{1,40}$")
 
 
 def pack(kind: str, *args: object) -> str:
@@ -34,6 +40,138 @@ def pack(kind: str, *args: object) -> str:
     return data
 
 
-def unpack(data: str | None) -> Data:
-    kind, *args = (data or "").split(SEP)
-    return Data(kind, tuple(args))
+@dataclass(frozen=True)
+class Answer:
+    position: Position
+    value: str
+
+
+@dataclass(frozen=True)
+class Move:
+    position: Position
+    command: str
+
+
+@dataclass(frozen=True)
+class NewMap:
+    choice: str  # begin | resume | discard
+
+
+@dataclass(frozen=True)
+class ListPage:
+    page: int
+
+
+@dataclass(frozen=True)
+class ShowMap:
+    number: int
+
+
+@dataclass(frozen=True)
+class DeleteMap:
+    number: int
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Tick:
+    number: int
+    page: int
+    item: str | None  # None: only turn the page
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+
+
+Button = Answer | Move | NewMap | ListPage | ShowMap | DeleteMap | Tick | Language
+
+
+def number(text: str) -> int | None:
+    """A map number, page or version as people type it: ASCII digits (an optional #), within
+    what a chat can have. '²', '٣', '-1' and 40-digit numbers are not numbers here."""
+    text = text.strip().removeprefix("#")
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        return None
+    value = int(text)
+    return value if 0 < value <= BIGGEST else None
+
+
+def _position(token: str) -> Position | None:
+    if not _TOKEN.match(token):
+        return None
+    try:
+        return Position.from_token(token)
+    except ValueError:
+        return None
+
+
+def parse(data: str | None) -> Button | None:
+    """The button a callback's data names, or None when it names none of ours."""
+    if not data or len(data.encode("utf-8")) > LIMIT:
+        return None
+    kind, *args = data.split(SEP)
+    reader = _READERS.get(kind)
+    return reader(args) if reader is not None else None
+
+
+def _answer(args: list[str]) -> Button | None:
+    if len(args) != 2 or not _VALUE.match(args[1]):
+        return None
+    position = _position(args[0])
+    return Answer(position, args[1]) if position else None
+
+
+def _move(args: list[str]) -> Button | None:
+    if len(args) != 2 or args[1] not in MOVES:
+        return None
+    position = _position(args[0])
+    return Move(position, args[1]) if position else None
+
+
+def _new(args: list[str]) -> Button | None:
+    return NewMap(args[0]) if len(args) == 1 and args[0] in NEW_CHOICES else None
+
+
+def _page(args: list[str]) -> Button | None:
+    page = number(args[0]) if len(args) == 1 else None
+    return ListPage(page) if page else None
+
+
+def _show(args: list[str]) -> Button | None:
+    found = number(args[0]) if len(args) == 1 else None
+    return ShowMap(found) if found else None
+
+
+def _delete(args: list[str]) -> Button | None:
+    if len(args) != 2 or args[1] not in ("y", "n"):
+        return None
+    found = number(args[0])
+    return DeleteMap(found, args[1] == "y") if found else None
+
+
+def _tick(args: list[str]) -> Button | None:
+    if len(args) not in (2, 3) or not re.fullmatch(r"[0-9]{1,4}", args[1]):
+        return None
+    found = number(args[0])
+    item = args[2] if len(args) == 3 else None
+    if not found or (item is not None and not _ITEM.match(item)):
+        return None
+    return Tick(found, int(args[1]), item)
+
+
+def _language(args: list[str]) -> Button | None:
+    return Language(args[0]) if len(args) == 1 and args[0] in LANGUAGES else None
+
+
+_READERS = {
+    ANSWER: _answer,
+    COMMAND: _move,
+    NEW: _new,
+    PAGE: _page,
+    SHOW: _show,
+    DELETE: _delete,
+    TICK: _tick,
+    LANGUAGE: _language,
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,12 @@ class Settings:
     # API server with other limits (or a test server) may set its own.
     group_messages_per_minute: int = 20
     messages_per_second: int = 30  # Telegram's overall limit for one bot
+    # Seconds a reply being sent is held by one process; a process that dies holding it is
+    # taken over after this long.
+    outbox_lease: float = 30.0
+    # Seconds an update waits for an unreachable database before the person is told that
+    # their message was not saved.
+    outage_wait: float = 30.0
 
     @property
     def base_url(self) -> str:
@@ -62,7 +69,11 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         webhook_secret=str(secret) if secret else None,
         listen=str(overrides.get("listen") or os.environ.get("JOURNEYBOT_LISTEN", "0.0.0.0")),
         port=int(str(overrides.get("port") or os.environ.get("JOURNEYBOT_PORT", "8443"))),
-        instance=os.environ.get("JOURNEYBOT_INSTANCE", f"pid{os.getpid()}"),
+        # A restart on the same machine takes over what the last run left unsent; several
+        # instances on one machine need names of their own.
+        instance=os.environ.get("JOURNEYBOT_INSTANCE") or socket.gethostname(),
         group_messages_per_minute=int(os.environ.get("JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE", "20")),
         messages_per_second=int(os.environ.get("JOURNEYBOT_MESSAGES_PER_SECOND", "30")),
+        outbox_lease=float(os.environ.get("JOURNEYBOT_OUTBOX_LEASE", "30")),
+        outage_wait=float(os.environ.get("JOURNEYBOT_OUTAGE_WAIT", "30")),
     )

@@ -20,7 +20,7 @@ from flows.model import Author, JourneyMap
 from flows.questions import Reply, question
 from flows.spec import pick_language
 from storage.database import is_sqlite
-from storage.repository import Store
+from storage.repository import Store, Unit
 
 tr = domain(Path(__file__).parent / "locales")
 CONSOLE_USER = Author(id="console", name=getpass.getuser())
@@ -112,9 +112,7 @@ class Console:
             interview, outcome = await self._apply(interview, event)
             self.show(outcome)
             if outcome.finished:
-                await self._finish(interview)
-            elif outcome.cancelled and self.store:
-                await self.store.discard_interview(CONSOLE_CHAT, self.scope)
+                self._write(interview)
         return interview
 
     async def _begin(self, new: bool) -> Interview:
@@ -137,19 +135,32 @@ class Console:
         return outcome.interview
 
     async def _apply(self, interview: Interview, event: Event) -> tuple[Interview, Outcome]:
+        """Apply the event to the stored interview; a finished map is saved (and the
+        interview ended) in the same transaction, so no crash can lose it."""
         if self.store is None:
             return interview, handle(interview, event)
-        applied = await self.store.apply(CONSOLE_CHAT, self.scope, lambda iv: handle(iv, event))
+
+        async def body(u: Unit) -> tuple[Interview, Outcome] | None:
+            loaded = await u.interviews.load(CONSOLE_CHAT, self.scope, cached=True)
+            if loaded is None:
+                return None
+            outcome = handle(loaded.interview, event)
+            if outcome.finished:
+                number = await u.interviews.map_number(loaded)
+                await u.maps.save(CONSOLE_CHAT, loaded.interview.map, number)
+            if outcome.finished or outcome.cancelled:
+                await u.interviews.discard(CONSOLE_CHAT, self.scope)
+            else:
+                await u.interviews.save(CONSOLE_CHAT, self.scope, loaded, loaded.interview)
+            return loaded.interview, outcome
+
+        applied = await self.store.run(body)
         if applied is None:  # the stored interview vanished (another terminal finished it)
             return interview, handle(interview, event)
-        stored, outcome = applied
-        assert isinstance(outcome, Outcome)
-        return stored, outcome
+        return applied
 
-    async def _finish(self, interview: Interview) -> None:
+    def _write(self, interview: Interview) -> None:
         journey_map = interview.map
-        if self.store is not None:
-            await self.store.finish_interview(CONSOLE_CHAT, self.scope, journey_map, None)
         path = write_map(journey_map, self.output_dir)
         self.say(tr(journey_map.language, "console.saved_json", path=path))
         for hook in self.on_finish:

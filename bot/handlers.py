@@ -1,487 +1,529 @@
-"""Telegram updates in, engine events and stored maps out.
+"""Telegram updates in, stored changes and queued replies out.
 
-Each handler turns an update into an event for the interview engine (or a map command),
-lets storage apply it atomically (one interview per private user, one per group), and sends
-what the engine said. State lives in the database only, so any instance can take any update.
+Every update goes the same way (`JourneyBot.on_update`):
+1. read it into an action (bot/actions.py); in a group, ask who is admin only for actions
+   that lead (bot/commands.py, bot/roles.py);
+2. in one transaction: note the update in the ledger (a redelivery stops here), apply the
+   action — the interview's next state, a finished map, a renamed or deleted map — and queue
+   every reply it causes in the outbox;
+3. answer the button press, and let the courier deliver the chat's replies.
+A fault at any point leaves either nothing (the update is tried again, or the person is told
+it was not saved) or everything (the courier sends the replies, after a restart if need be).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from telegram import (
-    Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-    User,
-)
-from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import callbacks
-from bot.maps import MapDesk
+from bot import actions, callbacks, commands, maps, posts
+from bot.actions import Action, Attached, Called, Edited, Pressed, Said
+from bot.courier import Courier
+from bot.posts import Post, Question
 from bot.replies import outgoing, t, tr
+from bot.roles import Admins, author_of, is_group, speaks_as_group
 from flows.engine import Outcome, handle, start
-from flows.interview import Event, Interview, Position
+from flows.interview import Event, Interview, Position, positions
 from flows.model import Author
 from flows.questions import question
 from flows.spec import LANGUAGES, pick_language
-from storage.repository import Duplicate, Store
+from storage.records import Duplicate, Loaded, MapSummary, Unavailable
+from storage.repository import Store, Unit
 
 log = logging.getLogger(__name__)
 GROUP_SCOPE = "group"
-GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
 ACK_REACTION = "👍"
-
-
-def author_of(user: User) -> Author:
-    name = user.full_name or user.username or str(user.id)
-    return Author(id=str(user.id), name=name)
-
-
-def is_group(chat: Chat) -> bool:
-    return chat.type in GROUP_TYPES
-
-
-def scope_of(chat: Chat, user: User) -> str:
-    """One interview per group; in a private chat, the user's."""
-    return GROUP_SCOPE if is_group(chat) else str(user.id)
+TOAST_CHARS = 190  # Telegram shows up to 200 characters in a button's answer
+# How long an update waits for a database that is away before the person is told it was not
+# saved (the chat's next updates wait behind it, in order).
+OUTAGE_WAIT = 30.0
 
 
 @dataclass
-class Where:
-    """The chat, the person and the language of an update."""
+class Turn:
+    """One update being applied: where, who, in which language, and what it posts."""
 
+    unit: Unit
     chat: Chat
     user: User
     lang: str
-    update_id: int
+    admin: bool
+    anonymous: bool = False
+    thread_id: int | None = None
+    posts: list[Post] = field(default_factory=list)
+    toast: str | None = None  # the answer to a button press
+    reminders_changed: bool = False
 
     @property
     def chat_id(self) -> str:
         return str(self.chat.id)
 
     @property
-    def scope(self) -> str:
-        return scope_of(self.chat, self.user)
-
-    @property
     def group(self) -> bool:
         return is_group(self.chat)
 
+    @property
+    def scope(self) -> str:
+        """One interview per group; in a private chat, the user's."""
+        return GROUP_SCOPE if self.group else str(self.user.id)
+
+    @property
+    def author(self) -> Author:
+        return author_of(self.user, self.chat, self.anonymous)
+
+    def say(
+        self,
+        html: str,
+        markup: posts.Markup | None = None,
+        reply_to: int | None = None,
+        question: Question | None = None,
+    ) -> None:
+        self.posts.append(
+            posts.Message(
+                html=html, markup=posts.markup_json(markup), reply_to=reply_to, question=question
+            )
+        )
+
+    def post(self, post: Post) -> None:
+        self.posts.append(post)
+
 
 class JourneyBot:
-    def __init__(self, store: Store, desk: MapDesk) -> None:
-        self.store = store
-        self.desk = desk
-
-    # --- plumbing -------------------------------------------------------------------------
-
-    async def where(self, update: Update) -> Where | None:
-        chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None:
-            return None
-        lang = await self.store.ensure_chat(
-            str(chat.id), chat.type, pick_language(user.language_code)
-        )
-        return Where(chat, user, lang, update.update_id)
-
-    async def send(
+    def __init__(
         self,
-        ctx: ContextTypes.DEFAULT_TYPE,
-        where: Where,
-        outcome: Outcome,
-        reply_to: int | None = None,
+        store: Store,
+        courier: Courier,
+        admins: Admins,
+        *,
+        outage_wait: float = OUTAGE_WAIT,
+        on_reminders_changed: Callable[[], None] = lambda: None,
     ) -> None:
-        lang = outcome.interview.lang
-        for reply in outcome.replies:
-            if reply.quiet and where.group and reply_to and await self._react(ctx, where, reply_to):
-                continue  # in a group a 👍 on the answer says "kept" without a message
-            for part in outgoing(reply, lang, where.group):
-                message = await ctx.bot.send_message(
-                    where.chat.id,
-                    part.html,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=part.markup,
-                    reply_to_message_id=reply_to if where.group else None,
-                    allow_sending_without_reply=True,
+        self.store = store
+        self.courier = courier
+        self.admins = admins
+        self.outage_wait = outage_wait
+        self.on_reminders_changed = on_reminders_changed
+
+    # --- the one way in ------------------------------------------------------------------
+
+    async def on_update(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        action = actions.read(update, ctx.bot.username)
+        if action is None or chat is None or user is None:
+            return
+        message = update.effective_message
+        anonymous = speaks_as_group(chat, message)
+        admin = not is_group(chat) or (
+            _may_lead(action) and await self.admins.is_admin(ctx.bot, chat, user, message)
+        )
+        language = pick_language(user.language_code)
+        thread_id = message.message_thread_id if message and message.is_topic_message else None
+
+        async def body(unit: Unit) -> Turn:
+            lang = await unit.chats.ensure(str(chat.id), chat.type, language)
+            turn = Turn(unit, chat, user, lang, admin, anonymous, thread_id)
+            await self.dispatch(turn, action)
+            for post in turn.posts:
+                await unit.outbox.add(
+                    turn.chat_id, posts.dump(post), turn.thread_id, posts.is_heavy(post)
                 )
-                if part.position is not None:
-                    await self.store.remember_question(
-                        where.chat_id, message.message_id, where.scope, part.position
-                    )
+            return turn
 
-    async def _react(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where, message_id: int) -> bool:
         try:
-            await ctx.bot.set_message_reaction(where.chat.id, message_id, ACK_REACTION)
-        except TelegramError as problem:  # e.g. reactions turned off in this group
-            log.info(
-                "no reaction in chat %s (%s); answering with a message", where.chat.id, problem
-            )
-            return False
-        return True
-
-    async def is_admin(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where) -> bool:
-        if not where.group:
-            return True
-        member = await ctx.bot.get_chat_member(where.chat.id, where.user.id)
-        return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-
-    async def apply(
-        self,
-        ctx: ContextTypes.DEFAULT_TYPE,
-        where: Where,
-        event: Event,
-        reply_to: int | None = None,
-    ) -> Outcome | None:
-        """Apply an event to the scope's interview; send the replies; finish the map."""
-        try:
-            applied = await self.store.apply(
-                where.chat_id, where.scope, lambda iv: handle(iv, event), where.update_id
+            turn = await self.store.run(
+                body, actions.ledger_key(update), outage_wait=self.outage_wait
             )
         except Duplicate:
-            log.info("update %s delivered again; already applied", where.update_id)
-            return None
-        if applied is None:
-            await ctx.bot.send_message(
-                where.chat.id, t(where.lang, "bot.no_interview"), parse_mode=ParseMode.HTML
+            log.info("update %s delivered again; applied before", update.update_id)
+            await _answer(update, None)
+            return
+        except Unavailable as problem:
+            log.warning("update %s in chat %s not saved: %s", update.update_id, chat.id, problem)
+            await self.not_saved(ctx.bot, chat, language, update)
+            return
+        await _answer(update, turn.toast)
+        if turn.reminders_changed:
+            self.on_reminders_changed()
+        await self.courier.deliver(turn.chat_id)
+
+    async def not_saved(self, bot: Bot, chat: Chat, lang: str, update: Update) -> None:
+        """The database stayed away: say plainly that this message was not kept (sent
+        directly — the outbox lives in the database)."""
+        if update.callback_query is not None:
+            await _answer(update, tr(lang, "bot.not_saved_button"))
+            return
+        try:
+            await bot.send_message(chat.id, t(lang, "bot.not_saved"), parse_mode=ParseMode.HTML)
+        except TelegramError:
+            log.warning("could not tell chat %s that its message was not saved", chat.id)
+
+    async def dispatch(self, turn: Turn, action: Action) -> None:
+        match action:
+            case Said() | Attached():
+                await self.on_message(turn, action)
+            case Edited():
+                if not turn.group or await self._asked_here(turn, action.reply_to):
+                    turn.say(t(turn.lang, "bot.edit_ignored"))
+            case Called():
+                await self.on_command(turn, action)
+            case Pressed():
+                await self.on_button(turn, action)
+
+    # --- the interview -------------------------------------------------------------------------
+
+    async def on_message(self, turn: Turn, action: Said | Attached) -> None:
+        target = await self._target(turn, action.reply_to)
+        if turn.group and target is None:
+            return  # in a group, only replies to our questions are answers
+        if isinstance(action, Said):
+            event = Event.text(
+                action.text, turn.author, at=action.at, target=target, admin=turn.admin
             )
+        else:
+            event = Event("unsupported", action.what, turn.author, admin=turn.admin)
+        await self.apply(turn, event, reply_to=action.message_id)
+
+    async def _target(self, turn: Turn, reply_to: int | None) -> Position | None:
+        """The question a reply answers, when it replies to one of our questions."""
+        if reply_to is None:
             return None
-        interview, outcome = applied
-        assert isinstance(outcome, Outcome)
-        await self.send(ctx, where, outcome, reply_to)
-        if outcome.finished:
-            await self.finish(ctx, where, interview)
-        elif outcome.cancelled:
-            await self.store.discard_interview(where.chat_id, where.scope)
-        return outcome
+        asked = await turn.unit.interviews.question_of(turn.chat_id, reply_to)
+        if asked is None or asked[0] != turn.scope:
+            return None
+        try:
+            return Position.from_token(asked[1])
+        except ValueError:
+            return None
 
-    async def finish(
-        self, ctx: ContextTypes.DEFAULT_TYPE, where: Where, interview: Interview
-    ) -> None:
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
-        number = loaded.map_number if loaded else None
-        summary = await self.store.finish_interview(
-            where.chat_id, where.scope, interview.map, number
-        )
-        await ctx.bot.send_message(
-            where.chat.id,
-            t(interview.lang, "bot.saved_as", number=summary.number, version=summary.version),
-            parse_mode=ParseMode.HTML,
-        )
-        await self.desk.send_map(
-            ctx.bot, where.chat.id, where.chat_id, summary.number, interview.lang
-        )
+    async def _asked_here(self, turn: Turn, reply_to: int | None) -> bool:
+        return await self._target(turn, reply_to) is not None
 
-    # --- commands ------------------------------------------------------------------------
-
-    async def cmd_start(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        where = await self.where(update)
-        if where is None:
-            return
-        button = InlineKeyboardButton(
-            tr(where.lang, "bot.button.begin"), callback_data=callbacks.pack(callbacks.NEW, "begin")
-        )
-        await ctx.bot.send_message(
-            where.chat.id,
-            t(where.lang, "bot.start"),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([[button]]),
-        )
-
-    async def cmd_help(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        where = await self.where(update)
-        if where is not None:
-            await ctx.bot.send_message(
-                where.chat.id, t(where.lang, "bot.help"), parse_mode=ParseMode.HTML
-            )
-
-    async def cmd_new(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        where = await self.where(update)
-        if where is None:
-            return
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
-        if loaded is not None and not loaded.interview.finished:
-            await self.ask_resume_or_discard(ctx, where, loaded.interview)
-            return
-        await self.begin(ctx, where)
-
-    async def ask_resume_or_discard(
-        self, ctx: ContextTypes.DEFAULT_TYPE, where: Where, interview: Interview
-    ) -> None:
-        title = interview.map.title or tr(where.lang, "bot.untitled")
-        buttons = [
-            InlineKeyboardButton(
-                tr(where.lang, "bot.button.resume"),
-                callback_data=callbacks.pack(callbacks.NEW, "resume"),
-            ),
-            InlineKeyboardButton(
-                tr(where.lang, "bot.button.discard"),
-                callback_data=callbacks.pack(callbacks.NEW, "discard"),
-            ),
-        ]
-        await ctx.bot.send_message(
-            where.chat.id,
-            t(where.lang, "bot.unfinished", title=title),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([buttons]),
-        )
-
-    async def begin(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where) -> None:
-        outcome = start(author_of(where.user), where.lang, group=where.group)
-        await self.store.start_interview(where.chat_id, where.scope, outcome.interview)
-        await self.send(ctx, where, outcome)
-
-    async def resume(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where) -> None:
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
+    async def apply(
+        self, turn: Turn, event: Event, reply_to: int | None = None
+    ) -> tuple[Interview, Outcome] | None:
+        """Apply an event to the scope's interview and queue what it says; a finished map is
+        saved, and its picture queued, in the same transaction."""
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope, cached=True)
         if loaded is None:
-            await self.begin(ctx, where)
+            turn.say(t(turn.lang, "bot.no_interview"))
+            return None
+        outcome = handle(loaded.interview, event)
+        saved = await self.keep(turn, loaded, outcome)
+        self.reply(turn, outcome, reply_to)
+        self.show_saved(turn, saved, outcome.interview.lang)
+        return loaded.interview, outcome
+
+    async def keep(self, turn: Turn, loaded: Loaded, outcome: Outcome) -> MapSummary | None:
+        """Store what the event did to the interview; a finished one becomes a saved map."""
+        saved = None
+        if outcome.finished:
+            number = await turn.unit.interviews.map_number(loaded)  # a map being edited
+            saved = await turn.unit.maps.save(turn.chat_id, outcome.interview.map, number)
+        if outcome.finished or outcome.cancelled:
+            await turn.unit.interviews.discard(turn.chat_id, turn.scope)
+        else:
+            await turn.unit.interviews.save(turn.chat_id, turn.scope, loaded, outcome.interview)
+        return saved
+
+    def show_saved(self, turn: Turn, saved: MapSummary | None, lang: str) -> None:
+        if saved is not None:
+            turn.say(t(lang, "bot.saved_as", number=saved.number, version=saved.version))
+            turn.post(posts.MapPictures(number=saved.number, lang=lang))
+
+    def reply(self, turn: Turn, outcome: Outcome, reply_to: int | None = None) -> None:
+        lang = outcome.interview.lang
+        for reply in outcome.replies:
+            for part in outgoing(reply, lang, turn.group):
+                asks = Question(scope=turn.scope, position=part.position) if part.position else None
+                message = posts.Message(
+                    html=part.html,
+                    markup=posts.markup_json(part.markup),
+                    reply_to=reply_to if turn.group else None,
+                    question=asks,
+                )
+                if reply.quiet and turn.group and reply_to:
+                    # In a group a 👍 on the answer says "kept" without a message.
+                    turn.post(
+                        posts.Reaction(message_id=reply_to, emoji=ACK_REACTION, fallback=message)
+                    )
+                else:
+                    turn.post(message)
+
+    # --- commands --------------------------------------------------------------------------
+
+    async def on_command(self, turn: Turn, action: Called) -> None:
+        command = commands.BY_NAME.get(action.name)
+        if command is None:
+            turn.say(t(turn.lang, "error.unknown_command", command=action.name))
             return
-        await ctx.bot.send_message(
-            where.chat.id, t(where.lang, "bot.resumed"), parse_mode=ParseMode.HTML
+        await getattr(self, f"cmd_{command.name}")(turn, action)
+
+    async def cmd_start(self, turn: Turn, action: Called) -> None:
+        button = InlineKeyboardButton(
+            tr(turn.lang, "bot.button.begin"), callback_data=callbacks.pack(callbacks.NEW, "begin")
         )
-        interview = loaded.interview
-        await self.send(ctx, where, Outcome(interview, [question(interview)], changed=False))
+        turn.say(t(turn.lang, "bot.start"), InlineKeyboardMarkup([[button]]))
 
-    async def cmd_flow(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        """/back, /skip, /done, /cancel: commands of the interview engine."""
-        where = await self.where(update)
-        message = update.effective_message
-        if where is None or message is None or not message.text:
-            return
-        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        admin = name == "cancel" and where.group and await self.is_admin(ctx, where)
-        event = Event.command(name, author_of(where.user), admin=admin)
-        await self.apply(ctx, where, event, reply_to=message.message_id)
+    async def cmd_help(self, turn: Turn, action: Called) -> None:
+        turn.say(commands.help_text(turn.lang))
 
-    async def cmd_language(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        where = await self.where(update)
-        if where is None:
+    async def cmd_new(self, turn: Turn, action: Called) -> None:
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        if loaded is not None and not loaded.interview.finished:
+            self.ask_resume_or_discard(turn, loaded.interview)
             return
-        code = (ctx.args or [""])[0].lower()
+        await self.begin(turn)
+
+    async def cmd_back(self, turn: Turn, action: Called) -> None:
+        await self._move(turn, action)
+
+    async def cmd_skip(self, turn: Turn, action: Called) -> None:
+        await self._move(turn, action)
+
+    async def cmd_done(self, turn: Turn, action: Called) -> None:
+        await self._move(turn, action)
+
+    async def cmd_cancel(self, turn: Turn, action: Called) -> None:
+        await self._move(turn, action)
+
+    async def _move(self, turn: Turn, action: Called) -> None:
+        event = Event.command(action.name, turn.author, admin=turn.admin)
+        await self.apply(turn, event, reply_to=action.message_id)
+
+    async def cmd_language(self, turn: Turn, action: Called) -> None:
+        code = action.args[0].lower() if action.args else ""
         if code in LANGUAGES:
-            await self.set_language(ctx, where, code)
+            await self.set_language(turn, code)
             return
         buttons = [
             InlineKeyboardButton(name, callback_data=callbacks.pack(callbacks.LANGUAGE, code))
             for code, name in (("en", "English"), ("id", "Bahasa Indonesia"), ("pl", "Polski"))
         ]
-        await ctx.bot.send_message(
-            where.chat.id,
-            t(where.lang, "bot.language_pick"),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([buttons]),
-        )
+        turn.say(t(turn.lang, "bot.language_pick"), InlineKeyboardMarkup([buttons]))
 
-    async def set_language(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where, code: str) -> None:
-        await self.store.set_language(where.chat_id, code)
-        where.lang = code
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
+    async def set_language(self, turn: Turn, code: str) -> None:
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        running = loaded is not None and not loaded.interview.finished
+        if turn.group and not turn.admin and not _leads(loaded, turn):
+            turn.say(t(turn.lang, "bot.not_allowed", name=_leader_name(loaded, turn)))
+            return
+        await turn.unit.chats.set_language(turn.chat_id, code)
+        turn.lang = code
+        if running:
+            await self.apply(turn, Event.command("language", turn.author, code, admin=turn.admin))
+            return
+        turn.say(t(code, "bot.language_set"))
+
+    async def cmd_maps(self, turn: Turn, action: Called) -> None:
+        page = callbacks.number(action.args[0]) if action.args else 1
+        if page is None:
+            turn.say(t(turn.lang, "bot.usage", usage="/maps [page]"))
+            return
+        await maps.send_list(turn, page)
+
+    async def cmd_map(self, turn: Turn, action: Called) -> None:
+        number = await maps.number_argument(turn, action, "map")
+        if number is not None and await maps.existing(turn, number):
+            turn.post(posts.MapPictures(number=number, lang=turn.lang))
+
+    async def cmd_export(self, turn: Turn, action: Called) -> None:
+        number = await maps.number_argument(turn, action, "export")
+        if number is not None and await maps.existing(turn, number):
+            turn.post(posts.Exports(number=number, lang=turn.lang))
+
+    async def cmd_rename(self, turn: Turn, action: Called) -> None:
+        await maps.rename(turn, action)
+
+    async def cmd_copy(self, turn: Turn, action: Called) -> None:
+        await maps.copy(turn, action)
+
+    async def cmd_delete(self, turn: Turn, action: Called) -> None:
+        await maps.ask_delete(turn, action)
+
+    async def cmd_compare(self, turn: Turn, action: Called) -> None:
+        await maps.compare(turn, action)
+
+    async def cmd_remind(self, turn: Turn, action: Called) -> None:
+        await maps.remind(turn, action)
+
+    async def cmd_edit(self, turn: Turn, action: Called) -> None:
+        """Open a saved map on the review screen; finishing saves its next version."""
+        number = await maps.number_argument(turn, action, "edit")
+        if number is None:
+            return
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
         if loaded is not None and not loaded.interview.finished:
-            event = Event.command("language", author_of(where.user), code)
-            await self.apply(ctx, where, event)
+            self.ask_resume_or_discard(turn, loaded.interview)
             return
-        await ctx.bot.send_message(
-            where.chat.id, t(code, "bot.language_set"), parse_mode=ParseMode.HTML
+        summary = await maps.may_change(turn, number)
+        journey_map = await turn.unit.maps.get(turn.chat_id, number)
+        if summary is None or journey_map is None:
+            return
+        journey_map.language = turn.lang
+        interview = Interview(
+            map=journey_map, state="review", group=turn.group, facilitator=turn.author
         )
-
-    async def cmd_unknown(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        """A command we do not have: say so in private, or when addressed to us in a group."""
-        where = await self.where(update)
-        message = update.effective_message
-        if where is None or message is None or not message.text:
-            return
-        word = message.text.split()[0].lstrip("/")
-        name, _, addressee = word.partition("@")
-        if where.group and addressee.lower() != (ctx.bot.username or "").lower():
-            return
-        await ctx.bot.send_message(
-            where.chat.id,
-            t(where.lang, "error.unknown_command", command=name),
-            parse_mode=ParseMode.HTML,
+        row = await turn.unit.maps.row(turn.chat_id, number)
+        await turn.unit.interviews.start(
+            turn.chat_id, turn.scope, interview, row.id if row else None
         )
+        turn.say(t(turn.lang, "bot.editing", number=number, version=summary.version + 1))
+        self.reply(turn, Outcome(interview, [question(interview)]))
 
-    # --- messages ------------------------------------------------------------------------
+    # --- starting, resuming, discarding ------------------------------------------------------
 
-    async def on_message(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        where = await self.where(update)
-        message = update.effective_message
-        if where is None or message is None:
+    def ask_resume_or_discard(self, turn: Turn, interview: Interview) -> None:
+        title = interview.map.title or tr(turn.lang, "bot.untitled")
+        buttons = [
+            InlineKeyboardButton(
+                tr(turn.lang, "bot.button.resume"),
+                callback_data=callbacks.pack(callbacks.NEW, "resume"),
+            ),
+            InlineKeyboardButton(
+                tr(turn.lang, "bot.button.discard"),
+                callback_data=callbacks.pack(callbacks.NEW, "discard"),
+            ),
+        ]
+        turn.say(t(turn.lang, "bot.unfinished", title=title), InlineKeyboardMarkup([buttons]))
+
+    async def begin(self, turn: Turn) -> None:
+        outcome = start(turn.author, turn.lang, group=turn.group)
+        await turn.unit.interviews.start(turn.chat_id, turn.scope, outcome.interview)
+        self.reply(turn, outcome)
+
+    async def on_new_button(self, turn: Turn, action: Pressed, choice: str) -> None:
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        running = loaded is not None and not loaded.interview.finished
+        if choice == "discard" and running and turn.group and not _leads(loaded, turn):
+            turn.toast = tr(turn.lang, "bot.not_allowed", name=_leader_name(loaded, turn))
             return
-        target = await self.target_of(where, message)
-        if where.group and target is None:
-            return  # in a group, only replies to our questions are answers
-        author = author_of(where.user)
-        if message.text is not None:
-            event = Event.text(message.text, author, at=message.date, target=target)
-        else:  # a sticker, photo, voice note… where text is expected
-            event = Event(
-                "unsupported",
-                message.effective_attachment.__class__.__name__,
-                author,
-                at=message.date,
-            )
-        await self.apply(ctx, where, event, reply_to=message.message_id)
-
-    async def target_of(self, where: Where, message: Message) -> Position | None:
-        """The question a reply answers, when it replies to one of our questions."""
-        replied = message.reply_to_message
-        if replied is None:
-            return None
-        asked = await self.store.question_of(where.chat_id, replied.message_id)
-        if asked is None or asked[0] != where.scope:
-            return None
-        return Position.from_token(asked[1])
+        _close_keyboard(turn, action)
+        if choice == "resume" and loaded is not None and running:
+            turn.say(t(turn.lang, "bot.resumed"))
+            self.reply(turn, Outcome(loaded.interview, [question(loaded.interview)]))
+            return
+        if choice == "begin" and loaded is not None and running:
+            self.ask_resume_or_discard(turn, loaded.interview)
+            return
+        await self.begin(turn)
 
     # --- buttons ---------------------------------------------------------------------------
 
-    async def on_button(self, update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        where = await self.where(update)
-        if query is None or where is None:
-            return
-        data = callbacks.unpack(query.data)
-        if data.kind in (callbacks.ANSWER, callbacks.COMMAND):
-            await self.on_question_button(ctx, where, query, data)
-        elif data.kind == callbacks.NEW:
-            await query.answer()
-            await self.on_new_button(ctx, where, query, data.arg(0))
-        elif data.kind == callbacks.LANGUAGE:
-            await query.answer()
-            await _close_keyboard(query.message)
-            await self.set_language(ctx, where, data.arg(0))
-        else:
-            await self.desk.on_button(
-                ctx.bot, query, where.chat_id, where.lang, data, self.is_admin_check(ctx, where)
-            )
-
-    def is_admin_check(self, ctx: ContextTypes.DEFAULT_TYPE, where: Where):  # type: ignore[no-untyped-def]
-        async def check() -> bool:
-            return await self.is_admin(ctx, where)
-
-        return check
-
-    async def on_new_button(
-        self,
-        ctx: ContextTypes.DEFAULT_TYPE,
-        where: Where,
-        query,  # type: ignore[no-untyped-def]
-        choice: str,
-    ) -> None:
-        await _close_keyboard(query.message)
-        if choice == "resume":
-            await self.resume(ctx, where)
-            return
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
-        if choice == "begin" and loaded is not None and not loaded.interview.finished:
-            await self.ask_resume_or_discard(ctx, where, loaded.interview)
-            return
-        if choice == "discard" and loaded is not None and where.group:
-            leader = loaded.interview.facilitator
-            if leader and leader.id != str(where.user.id) and not await self.is_admin(ctx, where):
-                await ctx.bot.send_message(
-                    where.chat.id,
-                    t(where.lang, "bot.not_allowed", name=leader.name),
-                    parse_mode=ParseMode.HTML,
-                )
-                return
-        await self.begin(ctx, where)
+    async def on_button(self, turn: Turn, action: Pressed) -> None:
+        match action.button:
+            case None:
+                turn.toast = tr(turn.lang, "bot.button_unknown")
+            case callbacks.Answer() | callbacks.Move():
+                await self.on_question_button(turn, action, action.button)
+            case callbacks.NewMap(choice=choice):
+                await self.on_new_button(turn, action, choice)
+            case callbacks.Language(code=code):
+                _close_keyboard(turn, action)
+                await self.set_language(turn, code)
+            case _:
+                await maps.on_button(turn, action)
 
     async def on_question_button(
-        self,
-        ctx: ContextTypes.DEFAULT_TYPE,
-        where: Where,
-        query,  # type: ignore[no-untyped-def]
-        data: callbacks.Data,
+        self, turn: Turn, action: Pressed, button: callbacks.Answer | callbacks.Move
     ) -> None:
-        loaded = await self.store.load_interview(where.chat_id, where.scope)
-        position = Position.from_token(data.arg(0))
-        author = author_of(where.user)
-        current = loaded.interview.position if loaded else None
+        loaded = await turn.unit.interviews.load(turn.chat_id, turn.scope, cached=True)
+        position = button.position
+        interview = loaded.interview if loaded else None
+        current = interview.position if interview else None
         late_rating = (
-            loaded is not None
-            and where.group
+            interview is not None
+            and turn.group
+            and isinstance(button, callbacks.Answer)
             and position.state == "emotion"
-            and data.kind == callbacks.ANSWER
-            and position != current
+            and position in positions(interview.map)
         )
-        if loaded is None or loaded.interview.finished or (position != current and not late_rating):
-            await query.answer(tr(where.lang, "bot.closed"))
-            await _close_keyboard(query.message)
+        if (
+            loaded is None
+            or interview is None
+            or interview.finished
+            or (position != current and not late_rating)
+        ):
+            turn.toast = tr(turn.lang, "bot.closed")
+            _close_keyboard(turn, action)
             return
-        if data.kind == callbacks.COMMAND:
-            event = Event.command(data.arg(1), author)
+        if isinstance(button, callbacks.Move):
+            event = Event.command(button.command, turn.author, admin=turn.admin)
         else:
-            event = Event.choice(data.arg(1), author, target=position)
-        label = _pressed_label(query, query.data) if data.kind == callbacks.ANSWER else ""
-        outcome = await self._apply_quietly(where, event)
-        if outcome is None:
-            await query.answer()
-            return
-        interview, result = outcome
+            event = Event.choice(button.value, turn.author, target=position, admin=turn.admin)
+        outcome = handle(interview, event)
+        saved = await self.keep(turn, loaded, outcome)
         moved = interview.position != position or interview.finished
-        if not moved and where.group:
+        if not moved and turn.group:
             # Another member's rating, or a refused move: a toast, not a chat message.
-            await query.answer(_plain(result, interview.lang)[:190])
+            turn.toast = _plain(outcome, interview.lang)[:TOAST_CHARS]
             return
-        await query.answer()
         if moved:
-            await _mark_answered(query.message, interview.lang, label)
-        await self.send(ctx, where, result)
-        if result.finished:
-            await self.finish(ctx, where, interview)
-        elif result.cancelled:
-            await self.store.discard_interview(where.chat_id, where.scope)
+            label = action.label if isinstance(button, callbacks.Answer) else ""
+            _mark_answered(turn, action, interview.lang, label)
+        self.reply(turn, outcome)
+        self.show_saved(turn, saved, interview.lang)
 
-    async def _apply_quietly(self, where: Where, event: Event) -> tuple[Interview, Outcome] | None:
-        try:
-            applied = await self.store.apply(
-                where.chat_id, where.scope, lambda iv: handle(iv, event), where.update_id
-            )
-        except Duplicate:
-            return None
-        if applied is None:
-            return None
-        interview, outcome = applied
-        assert isinstance(outcome, Outcome)
-        return interview, outcome
+
+def _may_lead(action: Action) -> bool:
+    """Whether the action could be one that only a leader may take (then we ask who is
+    admin); answers and ratings never are."""
+    if isinstance(action, Called):
+        command = commands.BY_NAME.get(action.name)
+        return command is not None and command.leader
+    if isinstance(action, Pressed):
+        button = action.button
+        if isinstance(button, callbacks.Answer):
+            return button.position.state != "emotion"
+        return isinstance(
+            button, (callbacks.Move, callbacks.NewMap, callbacks.DeleteMap, callbacks.Language)
+        )
+    return False
+
+
+def _leads(loaded: Loaded | None, turn: Turn) -> bool:
+    """The person leads the scope's interview (or none is running, or they are admin)."""
+    if turn.admin or loaded is None or loaded.interview.finished:
+        return True
+    leader = loaded.interview.facilitator
+    return leader is None or leader.id == turn.author.id
+
+
+def _leader_name(loaded: Loaded | None, turn: Turn) -> str:
+    leader = loaded.interview.facilitator if loaded else None
+    return leader.name if leader else ""
 
 
 def _plain(outcome: Outcome, lang: str) -> str:
     return "\n".join(tr.render(r.text, lang) for r in outcome.replies)
 
 
-def _pressed_label(query, data: str | None) -> str:  # type: ignore[no-untyped-def]
-    markup = query.message.reply_markup if query.message else None
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return ""
+def _close_keyboard(turn: Turn, action: Pressed) -> None:
+    if action.message_id is not None:
+        turn.post(posts.Edit(message_id=action.message_id))
 
 
-async def _close_keyboard(message) -> None:  # type: ignore[no-untyped-def]
-    if message is None or not getattr(message, "reply_markup", None):
-        return
-    with contextlib.suppress(BadRequest):
-        await message.edit_reply_markup(reply_markup=None)
-
-
-async def _mark_answered(message, lang: str, label: str) -> None:  # type: ignore[no-untyped-def]
+def _mark_answered(turn: Turn, action: Pressed, lang: str, label: str) -> None:
     """Show the chosen answer under the question and remove its buttons."""
-    if message is None:
+    if action.message_id is None:
         return
-    with contextlib.suppress(BadRequest):
-        if label and message.text_html:
-            await message.edit_text(
-                f"{message.text_html}\n\n{t(lang, 'bot.answered', answer=label)}",
-                parse_mode=ParseMode.HTML,
-                reply_markup=None,
-            )
-        else:
-            await message.edit_reply_markup(reply_markup=None)
+    html = None
+    if label and action.message_html:
+        html = f"{action.message_html}\n\n{t(lang, 'bot.answered', answer=label)}"
+    turn.post(posts.Edit(message_id=action.message_id, html=html))
+
+
+async def _answer(update: Update, text: str | None) -> None:
+    """Answer a button press (Telegram shows a spinner until we do)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text[:TOAST_CHARS] if text else None)
+    except TelegramError as problem:  # too late (over 15 s) or gone: nothing to undo
+        log.info("could not answer button press %s: %s", query.id, problem)

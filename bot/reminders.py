@@ -1,6 +1,7 @@
 """`/remind N 30d`: a message in the chat after a while, asking to revisit a map, with the
-checklist items still open. Reminders live in the database, so they survive restarts; each is
-claimed by exactly one bot instance before it is sent, so it fires once."""
+checklist items still open. Reminders live in the database, so they survive restarts. When
+one falls due, one bot instance claims it and queues its message in the same transaction, so
+it is sent once — and, being in the outbox, sent even if the first attempt fails."""
 
 from __future__ import annotations
 
@@ -10,22 +11,22 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot import callbacks, posts
+from bot.courier import Courier
 from bot.replies import t, tr
 from flows.i18n import escape_html
 from renderers.checklist import checklist_items, render_text
-from storage.repository import DueReminder, Store
+from storage.records import DueReminder, Unavailable
+from storage.repository import Store, Unit
 
 log = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 LONGEST = timedelta(days=366)
 IDLE_CHECK = 30.0  # seconds between looks for reminders set by other instances
 OPEN_ITEMS_SHOWN = 8
-_PERIOD = re.compile(r"^(\d{1,6})\s*([smhdw])$")
+_PERIOD = re.compile(r"^([0-9]{1,6})\s*([smhdw])$")
 
 
 def parse_period(text: str) -> timedelta | None:
@@ -38,21 +39,19 @@ def parse_period(text: str) -> timedelta | None:
 
 
 class Reminders:
-    def __init__(self, store: Store, instance: str) -> None:
+    def __init__(self, store: Store, courier: Courier, instance: str) -> None:
         self.store = store
+        self.courier = courier
         self.instance = instance
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._outage_logged = 0.0
 
-    async def add(self, chat_id: str, number: int, period: timedelta) -> datetime | None:
-        due = datetime.now(UTC) + period
-        if not await self.store.add_reminder(chat_id, number, due):
-            return None
+    def wake(self) -> None:
         self._wake.set()
-        return due
 
-    def start(self, bot: Bot) -> None:
-        self._task = asyncio.create_task(self._run(bot), name="journeybot-reminders")
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="journeybot-reminders")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -60,13 +59,20 @@ class Reminders:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def _run(self, bot: Bot) -> None:
+    async def _run(self) -> None:
         while True:
             try:
-                for reminder in await self.store.claim_due_reminders(self.instance):
-                    await self._send(bot, reminder)
+                for reminder in await self.store.run(lambda u: u.reminders.due()):
+                    if await self.store.run(lambda u, r=reminder: self._claim(u, r)):
+                        await self.courier.deliver(reminder.chat_id)
                 wait = await self._seconds_to_next()
-            except Exception:  # a bad moment of the database: try again shortly
+            except Unavailable as problem:  # the database is away: say so once a minute
+                now = asyncio.get_running_loop().time()
+                if now - self._outage_logged >= 60:
+                    self._outage_logged = now
+                    log.warning("reminders wait for the database: %s", problem)
+                wait = 5.0
+            except Exception:
                 log.exception("reminder check failed")
                 wait = 5.0
             self._wake.clear()
@@ -74,18 +80,24 @@ class Reminders:
                 await asyncio.wait_for(self._wake.wait(), wait)
 
     async def _seconds_to_next(self) -> float:
-        due = await self.store.next_reminder_at()
+        due = await self.store.run(lambda u: u.reminders.next_at())
         if due is None:
             return IDLE_CHECK
+        if due.tzinfo is None:  # SQLite hands back naive UTC
+            due = due.replace(tzinfo=UTC)
         return min(max((due - datetime.now(UTC)).total_seconds(), 0.05), IDLE_CHECK)
 
-    async def _send(self, bot: Bot, reminder: DueReminder) -> None:
+    async def _claim(self, u: Unit, reminder: DueReminder) -> bool:
+        """Take the reminder and queue its message, together; False if another instance
+        took it (or its map is gone)."""
+        if not await u.reminders.claim(reminder.id, self.instance):
+            return False
         chat_id, number = reminder.chat_id, reminder.map_number
-        journey_map = await self.store.get_map(chat_id, number)
+        journey_map = await u.maps.get(chat_id, number)
         if journey_map is None:
-            return
-        lang = await self.store.ensure_chat(chat_id, "private", journey_map.language)
-        ticked = await self.store.ticks(chat_id, number)
+            return False
+        lang = await u.chats.language(chat_id) or journey_map.language
+        ticked = await u.maps.ticks(chat_id, number)
         items = [i for s in checklist_items(journey_map) for i in s.items]
         still_open = [i for i in items if i.id not in ticked]
         lines = [
@@ -108,12 +120,8 @@ class Reminders:
         button = InlineKeyboardButton(
             tr(lang, "bot.button.show_map"), callback_data=callbacks.pack(callbacks.SHOW, number)
         )
-        try:
-            await bot.send_message(
-                int(chat_id),
-                "\n".join(lines),
-                parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-        except TelegramError:
-            log.exception("reminder %s for chat %s could not be sent", reminder.id, chat_id)
+        message = posts.Message(
+            html="\n".join(lines), markup=posts.markup_json(InlineKeyboardMarkup([[button]]))
+        )
+        await u.outbox.add(chat_id, posts.dump(message))
+        return True

@@ -27,9 +27,10 @@ from flows.questions import (
 from flows.spec import LANGUAGES, LIST_LANES, MapType, pick_language
 from flows.steps import STEP, Kind, Step
 
-COMMANDS = ("back", "skip", "done", "cancel", "edit", "language")
-# Moving the interview on is the facilitator's in a group; anyone may add answers.
-FACILITATOR_COMMANDS = frozenset({"back", "skip", "done", "cancel", "edit"})
+# In a group, leading is the facilitator's (or a chat admin's): moving on, choosing the map
+# type, acting on the review, cancelling, changing the language. Anyone may add answers.
+LEADER_COMMANDS = frozenset({"back", "skip", "done", "cancel", "edit", "language"})
+LEADER_STEPS = frozenset({Kind.CHOICE, Kind.REVIEW})
 
 
 @dataclass
@@ -72,6 +73,9 @@ def handle(interview: Interview, event: Event) -> Outcome:
     interview.events += 1
     if interview.finished:
         return Outcome(interview, [say("error.interview_over")], changed=False)
+    if interview.group and not _leads(interview, event) and _leading(interview, event):
+        leader = interview.facilitator.name if interview.facilitator else ""
+        return Outcome(interview, [say("error.facilitator_only", name=leader)], changed=False)
     try:
         if event.kind == "command":
             return _command(interview, event)
@@ -292,14 +296,22 @@ def _is_facilitator(iv: Interview, ev: Event) -> bool:
     return iv.facilitator is None or iv.facilitator.id == ev.author.id
 
 
+def _leads(iv: Interview, ev: Event) -> bool:
+    return _is_facilitator(iv, ev) or ev.admin
+
+
+def _leading(iv: Interview, ev: Event) -> bool:
+    """Whether the event is one only a leader may make in a group."""
+    if ev.kind == "command":
+        return ev.value in LEADER_COMMANDS
+    late = ev.target is not None and ev.target != iv.position
+    return not late and STEP[iv.state].kind in LEADER_STEPS
+
+
 def _command(iv: Interview, ev: Event) -> Outcome:
     name = ev.value
     if name == "language":
         return _language(iv, ev.argument)
-    allowed = _is_facilitator(iv, ev) or (name == "cancel" and ev.admin)
-    if iv.group and name in FACILITATOR_COMMANDS and not allowed:
-        leader = iv.facilitator.name if iv.facilitator else ""
-        return Outcome(iv, [say("error.facilitator_only", name=leader)], changed=False)
     step = STEP[iv.state]
     if name == "cancel":
         move(iv, "cancel")

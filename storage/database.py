@@ -47,6 +47,7 @@ def make_engine(url: str | None = None) -> AsyncEngine:
         # Wait for a busy file instead of failing at once when two writers meet.
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -57,6 +58,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # We say BEGIN ourselves (below): the driver's own transaction handling would let a
+    # SAVEPOINT open, and its RELEASE commit, a transaction of its own.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Every transaction takes the write lock at once. A transaction that read first and
+    writes later fails at once with "database is locked" when another writer came between
+    (the busy timeout does not apply then); waiting at BEGIN is what the timeout is for."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

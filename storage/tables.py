@@ -136,13 +136,43 @@ class ChecklistTickRow(SQLModel, table=True):
     ticked_at: datetime = Field(default_factory=now)
 
 
-class ProcessedUpdateRow(SQLModel, table=True):
-    """Telegram update ids already applied: a redelivered update is applied once."""
+class LedgerRow(SQLModel, table=True):
+    """Updates already applied, so a redelivered one is applied once.
 
-    __tablename__ = "processed_updates"
+    The key names what the update carries (`m:<chat>:<message id>`, `cb:<callback id>`), not
+    Telegram's update id: update ids start again at a random number after a week without
+    updates, message ids in a chat never repeat. Rows older than the retention are purged."""
 
-    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    processed_at: datetime = Field(default_factory=now)
+    __tablename__ = "update_ledger"
+
+    key: str = Field(primary_key=True, max_length=96)
+    processed_at: datetime = Field(default_factory=now, index=True)
+
+
+class OutboxRow(SQLModel, table=True):
+    """What the bot has still to send, written in the same transaction as the change that
+    caused it. A sender delivers each chat's rows in order, marks them sent, and after a crash
+    sends what was not confirmed. `payload` is the bot's own JSON (bot/posts.py)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=64, index=True)
+    thread_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    progress: int = Field(default=0)  # parts of a several-message post already sent
+    # The part whose request may be on its way (None: none). A sender that dies there leaves
+    # it set; whoever takes the row over counts that part as delivered rather than risk
+    # showing it twice.
+    inflight: int | None = None
+    heavy: bool = Field(default=False)  # drawn before it is sent (the map, exports, charts)
+    attempts: int = Field(default=0)
+    due_at: datetime = Field(default_factory=now)  # not before (a retry waits)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = Field(default=None, index=True)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=now)
 
 
 class ReminderRow(SQLModel, table=True):

@@ -406,3 +406,83 @@ def test_scores_use_the_languages_decimal_mark() -> None:
         "+1.5",
     ]
     assert (score_text(0, "pl"), score_text(2, "pl"), score_text(-2, "en")) == ("0", "+2", "−2")
+
+
+# -- emotions readable (issue 12) ---------------------------------------------------------
+def five_personas() -> JourneyMap:
+    names = ["Ania", "Budi", "Citra", "Dewi", "Eko"]
+    team = [ME, Author(id="2", name="Sari")]
+    stages = []
+    for i in range(4):
+        stage = Stage(name=f"Stage {i + 1}")
+        for j, name in enumerate(names):
+            for k, member in enumerate(team):
+                word = "panic, cake not ready" if (i + j) % 3 == 0 else ""
+                stage.rate(
+                    Rating(persona=name, score=(i + j + k) % 5 - 2, word=word, author=member)
+                )
+        stages.append(stage)
+    return JourneyMap(
+        title="Five", personas=[Persona(name=n, author=ME) for n in names], stages=stages
+    )
+
+
+def test_five_personas_are_told_apart_and_the_spread_has_a_legend() -> None:
+    from renderers.emotion import line_style
+
+    journey_map = five_personas()
+    drawing = draw_map(journey_map)
+    layout = drawing.layout
+    area = layout.emotion
+    # each persona its own line style (and colour), shown in the legend with its name
+    assert len({str(line_style(j)) for j in range(5)}) == 5
+    lines = [s for s in layout.swatches if s.kind == "line"]
+    assert [s.persona for s in lines] == [0, 1, 2, 3, 4]
+    assert any(s.kind == "spread" for s in layout.swatches)
+    legend = next(c for c in layout.cells if c.kind == Kind.LEGEND)
+    legend_text = [line.text for line in legend.lines]
+    assert legend_text[:5] == [p.name for p in journey_map.personas]
+    assert legend_text[5] == domain(LOCALES)("en", "render.spread")
+    # the faces of one stage side by side inside its column, never in the next one
+    half = (layout.width - 2 * th.MARGIN - th.LABEL_W - th.GAP) / len(journey_map.stages) / 2
+    for face in drawing.faces:
+        centre = area.centres[face.stage]
+        assert abs(face.x - centre) + th.FACE_RADIUS < half - th.GAP
+    assert len({round(o, 3) for o in area.offsets}) == 5
+
+
+def test_emotion_words_stand_after_their_personas_face() -> None:
+    journey_map = five_personas()
+    layout = draw_map(journey_map).layout
+    words = {c.stage: c for c in layout.cells if c.kind == Kind.WORDS}
+    faces = [s for s in layout.swatches if s.kind == "face"]
+    for i, stage in enumerate(journey_map.stages):
+        said = [p.name for p in journey_map.personas if stage.words_for(p.name)]
+        if not said:
+            assert i not in words
+            continue
+        text = " ".join(line.text for line in words[i].lines)
+        assert text.count("panic, cake not ready") == len(said)
+        for name in said:
+            assert f"{name}: panic, cake not ready" in text
+        box = words[i].box
+        mine = [f for f in faces if box.x <= f.x <= box.right and box.y <= f.y <= box.bottom]
+        assert len(mine) == len(said)  # one face before each persona's words
+        assert {f.score for f in mine} == {stage.emotion_of(n) for n in said}
+
+
+def test_a_cell_past_any_interview_limit_says_how_much_the_pdf_holds_besides() -> None:
+    """The one cap left: a cell of more than theme.MAX_CELL_LINES lines (the interview never
+    makes one) ends with "+N more · full text in the PDF", in the map's language."""
+    long_items = [Item(text="panjang " * 300, author=ME) for _ in range(12)]
+    stage = Stage(name="A", pains=long_items)
+    fields = {"title": "Cap", "language": "id", "stages": [stage, Stage(name="B")]}
+    journey_map = JourneyMap.model_validate(fields, context={"limits": None})
+    layout = draw_map(journey_map).layout
+    cell = next(c for c in layout.cells if c.kind == Kind.LANE and c.lane == Lane.PAINS)
+    assert cell.truncated
+    assert len(cell.lines) <= th.MAX_CELL_LINES + 2
+    shown = sum(1 for line in cell.lines if line.text.startswith("panjang"))
+    assert shown < 12 * 20
+    note = " ".join(line.text for line in cell.lines[-2:])
+    assert "lainnya · teks lengkap di PDF" in note and note.split()[-6].startswith("+")

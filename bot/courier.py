@@ -1,0 +1,402 @@
+"""The courier: sends what the outbox holds, each chat's posts in order, each once.
+
+- After a handler commits, it asks the courier to deliver that chat's posts at once (in the
+  handler's task, so the chat's next update waits for its replies, as a person expects).
+- A background loop picks up whatever is left: posts of a process that died mid-send (once
+  their lease runs out), posts whose send failed and are due again, posts of other instances.
+- A post of several messages (the map: photo, file, checklist, tick buttons) records each
+  part as it goes out, so a resend after a crash starts after the last confirmed part.
+
+What is sent again, and what is not (Telegram has no idempotency keys):
+- not sent at all (no connection, connect timeout, a 429, Telegram answering 5xx): sent again
+  later, with a growing pause — nothing is lost to a bad minute of the network;
+- sent, answer unknown (a read timeout, the connection dropped after the request went out):
+  counted as delivered and logged — sending again could show the message twice. Read timeouts
+  are long (see bot/app.py) so this stays rare;
+- refused (400 Bad Request, 403 the user blocked the bot): logged and dropped, never retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from telegram import Bot, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot import posts
+from bot.posts import Post, Question
+from storage.records import Parcel, Unavailable
+from storage.repository import Store
+from storage.tables import now
+
+log = logging.getLogger(__name__)
+
+LEASE = 30.0  # seconds a claimed post is ours; renewed while we work on it
+POLL = 2.0  # seconds between looks for posts left by others (or by a crash)
+GIVE_UP_AFTER = 20  # failed attempts (pauses grow to 5 minutes: about an hour and a half)
+RETENTION = timedelta(days=7)  # sent posts and applied update keys are kept this long
+PURGE_EVERY = 3600.0
+CONCURRENT_CHATS = 8
+MARK_OUTAGE_WAIT = 60.0  # seconds to wait for the database to note a post as sent
+
+
+@dataclass(frozen=True)
+class Part:
+    """One request of a post. `prepare` makes what it sends (a picture) before the request
+    is marked in flight; `question`: the message it sends asks that question."""
+
+    send: Callable[[Bot], Awaitable[Any]]
+    question: Question | None = None
+    prepare: Callable[[], Awaitable[Any]] | None = None
+
+
+# A post of several requests (the map, the exports) is planned by whoever knows how.
+Planner = Callable[[Post, Parcel], Awaitable[list[Part]]]
+
+
+class Transient(Exception):
+    """Not delivered; worth trying again after `pause` seconds."""
+
+    def __init__(self, reason: str, pause: float | None = None) -> None:
+        super().__init__(reason)
+        self.pause = pause
+
+
+class Unconfirmed(Exception):
+    """The request went out and no answer came back: it may have been delivered."""
+
+
+class Refused(Exception):
+    """Telegram refused the request for good (bad request, bot blocked)."""
+
+
+def classify(error: Exception) -> Exception:
+    """Which of Transient, Unconfirmed and Refused a failed Bot API request is."""
+    if isinstance(error, RetryAfter):
+        return Transient(str(error), error.retry_after.total_seconds())  # type: ignore[union-attr]
+    if isinstance(error, (BadRequest, Forbidden)):
+        return Refused(str(error))
+    if isinstance(error, NetworkError):  # TimedOut included
+        cause = error.__cause__
+        if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+            return Transient(f"not sent: {error}")
+        if isinstance(cause, httpx.WriteTimeout):  # the request never arrived whole
+            return Transient(f"not sent: {error}")
+        if isinstance(cause, httpx.HTTPError) or isinstance(error, TimedOut):
+            return Unconfirmed(str(error))
+        return Transient(str(error))  # the Bot API answered with an error status (5xx)
+    return Transient(f"{type(error).__name__}: {error}")
+
+
+def pause_after(attempts: int) -> float:
+    return float(min(2**attempts, 300))
+
+
+class Courier:
+    def __init__(
+        self,
+        store: Store,
+        planner: Planner,
+        instance: str,
+        *,
+        lease: float = LEASE,
+        poll: float = POLL,
+    ) -> None:
+        self.store = store
+        self.planner = planner
+        self.instance = instance
+        self.lease = lease
+        self.poll = poll
+        self.bot: Bot | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}  # tasks holding or waiting for a chat's lock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._last_purge = 0.0
+        self._outage_logged = 0.0
+        self.unconfirmed = 0  # sends counted as delivered without an answer (for metrics)
+
+    # --- running -------------------------------------------------------------------------
+
+    def start(self, bot: Bot) -> None:
+        self.bot = bot
+        self._task = asyncio.create_task(self._loop(), name="journeybot-courier")
+
+    async def _take_back(self) -> None:
+        """Posts this instance held when it last stopped (a crash, a kill) are ours to finish
+        now, not when their lease runs out."""
+        released = await self.store.run(lambda u: u.outbox.release(self.instance))
+        if released:
+            log.info("taking over %d post(s) left unfinished by the last run", released)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        limit = asyncio.Semaphore(CONCURRENT_CHATS)
+
+        async def one(chat: str) -> None:
+            async with limit:
+                await self.deliver(chat)
+
+        taken_back = False
+        while True:
+            try:
+                if not taken_back:
+                    await self._take_back()
+                    taken_back = True
+                chats = await self.store.run(lambda u: u.outbox.due_chats())
+                await asyncio.gather(*(one(chat) for chat in chats))
+                await self._purge()
+            except Unavailable as problem:
+                self._log_outage(problem)
+            except Exception:
+                log.exception("the courier's round failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+
+    def _log_outage(self, problem: Exception) -> None:
+        """Once a minute while the database is away, not at every round."""
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._outage_logged >= 60:
+            self._outage_logged = loop_time
+            log.warning("database unavailable; replies wait in the outbox (%s)", problem)
+
+    async def _purge(self) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = loop_time
+        before = now() - RETENTION
+
+        async def purge(u):  # type: ignore[no-untyped-def]
+            return await u.outbox.purge(before), await u.ledger.purge(before)
+
+        posts_gone, keys_gone = await self.store.run(purge)
+        if posts_gone or keys_gone:
+            log.info("forgot %d sent posts and %d update keys", posts_gone, keys_gone)
+
+    # --- delivering ------------------------------------------------------------------------
+
+    async def deliver(self, chat_id: str) -> None:
+        """Send the chat's due posts, oldest first; stop at one that has to wait."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        self._users[chat_id] = self._users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                while True:
+                    parcel = await self.store.run(
+                        lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
+                    )
+                    if parcel is None or not await self._carry(parcel):
+                        return
+        except Unavailable as problem:
+            self._log_outage(problem)
+        finally:
+            self._users[chat_id] -= 1
+            if not self._users[chat_id]:  # forget idle chats
+                del self._users[chat_id]
+                self._locks.pop(chat_id, None)
+
+    async def _carry(self, parcel: Parcel) -> bool:
+        """Send one post from where it stopped; True when done with it (sent or dropped)."""
+        assert self.bot is not None
+        post = posts.load(parcel.payload)
+        heavy = posts.is_heavy(post)
+        if parcel.interrupted:
+            self.unconfirmed += 1
+            log.warning(
+                "post %s to chat %s: taken over with part %d on its way; counted as delivered",
+                parcel.id,
+                parcel.chat_id,
+                parcel.progress,
+            )
+        async with self._holding(parcel):
+            try:
+                parts = await self.planner(post, parcel)
+            except Exception as problem:
+                return await self._failed(parcel, classify(problem))
+            if parcel.progress >= len(parts):
+                await self._mark(parcel, len(parts), len(parts), None, None)
+                return True
+            for index in range(parcel.progress, len(parts)):
+                part = parts[index]
+                if part.prepare is not None:
+                    await part.prepare()
+                if heavy:  # (a plain message was marked in flight by its claim)
+                    await self.store.run(
+                        lambda u, i=index: u.outbox.sending(parcel.id, i),
+                        outage_wait=MARK_OUTAGE_WAIT,
+                    )
+                try:
+                    result = await part.send(self.bot)
+                except Exception as problem:
+                    outcome = classify(problem)
+                    if isinstance(outcome, Transient):
+                        return await self._failed(parcel, outcome)
+                    if isinstance(outcome, Unconfirmed):
+                        self.unconfirmed += 1
+                    log.warning(
+                        "post %s to chat %s, part %d: %s (%s); not sent again",
+                        parcel.id,
+                        parcel.chat_id,
+                        index + 1,
+                        type(outcome).__name__,
+                        outcome,
+                    )
+                    result = None
+                await self._mark(parcel, index + 1, len(parts), part.question, result)
+        return True
+
+    async def _mark(
+        self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any
+    ) -> None:
+        """Note the part as out (the whole post when it was the last), with the question the
+        message asked, in one transaction."""
+        message_id = getattr(result, "message_id", None)
+
+        async def note(u):  # type: ignore[no-untyped-def]
+            if question is not None and message_id is not None:
+                await u.interviews.remember_question(
+                    parcel.chat_id, message_id, question.scope, question.position
+                )
+            if done >= total:
+                await u.outbox.sent(parcel.id)
+            else:
+                await u.outbox.progressed(parcel.id, done)
+
+        await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
+
+    async def _failed(self, parcel: Parcel, outcome: Exception) -> bool:
+        if not isinstance(outcome, Transient):
+            log.warning("post %s to chat %s dropped: %s", parcel.id, parcel.chat_id, outcome)
+            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"dropped: {outcome}"))
+            return True
+        attempts = parcel.attempts + 1
+        if attempts >= GIVE_UP_AFTER:
+            log.error(
+                "post %s to chat %s: gave up after %d attempts: %s",
+                parcel.id,
+                parcel.chat_id,
+                attempts,
+                outcome,
+            )
+            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"gave up: {outcome}"))
+            return True
+        pause = outcome.pause if outcome.pause is not None else pause_after(attempts)
+        log.warning(
+            "post %s to chat %s not sent (%s); trying again in %.0f s",
+            parcel.id,
+            parcel.chat_id,
+            outcome,
+            pause,
+        )
+        due = now() + timedelta(seconds=pause)
+        await self.store.run(lambda u: u.outbox.retry_at(parcel.id, due, str(outcome)))
+        return False
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, parcel: Parcel) -> AsyncIterator[None]:
+        """Renew the post's lease while we work on it (a map can take a while)."""
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease / 3)
+                with contextlib.suppress(Unavailable):
+                    await self.store.run(
+                        lambda u: u.outbox.extend(parcel.id, self.instance, self.lease)
+                    )
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+# --- the simple posts ------------------------------------------------------------------------
+
+
+def message_part(chat: int, thread: int | None, message: posts.Message) -> Part:
+    async def send(bot: Bot) -> Any:
+        return await bot.send_message(
+            chat,
+            message.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=posts.markup_of(message.markup),
+            reply_parameters=(
+                ReplyParameters(message.reply_to, allow_sending_without_reply=True)
+                if message.reply_to
+                else None
+            ),
+            message_thread_id=thread,
+        )
+
+    return Part(send, message.question)
+
+
+def reaction_part(chat: int, thread: int | None, reaction: posts.Reaction) -> Part:
+    fallback = message_part(chat, thread, reaction.fallback)
+
+    async def send(bot: Bot) -> Any:
+        try:
+            return await bot.set_message_reaction(chat, reaction.message_id, reaction.emoji)
+        except BadRequest as problem:  # reactions are turned off in this chat
+            log.info("no reaction in chat %s (%s); answering with a message", chat, problem)
+            return await fallback.send(bot)
+
+    return Part(send)
+
+
+def edit_part(chat: int, edit: posts.Edit) -> Part:
+    async def send(bot: Bot) -> Any:
+        markup = posts.markup_of(edit.markup)
+        try:
+            if edit.html is not None:
+                return await bot.edit_message_text(
+                    edit.html,
+                    chat,
+                    edit.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,  # type: ignore[arg-type]
+                )
+            return await bot.edit_message_reply_markup(
+                chat,
+                edit.message_id,
+                reply_markup=markup,  # type: ignore[arg-type]
+            )
+        except BadRequest as problem:
+            # Already so ("message is not modified"), or gone: nothing left to do.
+            log.info("edit of message %s in chat %s: %s", edit.message_id, chat, problem)
+            return None
+
+    return Part(send)
+
+
+def simple_parts(post: Post, parcel: Parcel) -> list[Part] | None:
+    """The parts of a one-request post; None for the posts that need a planner."""
+    chat = int(parcel.chat_id)
+    if isinstance(post, posts.Message):
+        return [message_part(chat, parcel.thread_id, post)]
+    if isinstance(post, posts.Reaction):
+        return [reaction_part(chat, parcel.thread_id, post)]
+    if isinstance(post, posts.Edit):
+        return [edit_part(chat, post)]
+    return None

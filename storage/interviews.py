@@ -1,0 +1,168 @@
+"""Interviews in progress (one per chat scope: the group's, or a user's in private), kept as
+the engine's JSON, and which bot message asked which question.
+
+Every change is an optimistic write: the row's `revision` must still be what was read. A
+writer that lost the race gets `Conflict`; the unit of work is then run again from a fresh
+read, so two people answering at once both keep their answers."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.interview import Interview
+from storage.records import Conflict, Loaded
+from storage.tables import InterviewRow, MapRow, QuestionMessageRow, now
+
+RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
+
+
+@dataclass(frozen=True)
+class Written:
+    """An interview row as this process last wrote it."""
+
+    id: int
+    revision: int
+    data: str
+
+
+class RecentWrites:
+    """The interviews this process wrote last, so the next answer can skip reading the row.
+    A stale entry is harmless: the revision check then fails and the row is read."""
+
+    def __init__(self, size: int = RECENT_INTERVIEWS) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], Written] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Written | None:
+        return self._items.get(key)
+
+    def put(self, key: tuple[str, str], written: Written) -> None:
+        self._items[key] = written
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._items.pop(key, None)
+
+
+class Interviews:
+    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:  # type: ignore[no-untyped-def]
+        self.s = session
+        self.recent = recent
+        self._on_commit = on_commit
+
+    async def load(self, chat_id: str, scope: str, *, cached: bool = False) -> Loaded | None:
+        """The stored interview; with `cached`, what this process wrote last if it has it
+        (only for a change that ends in an optimistic `save`)."""
+        key = (chat_id, scope)
+        written = self.recent.get(key) if cached else None
+        map_id = None
+        if written is None:
+            row = (
+                await self.s.execute(
+                    select(
+                        InterviewRow.id,
+                        InterviewRow.revision,
+                        InterviewRow.data,
+                        InterviewRow.map_id,
+                    ).where(InterviewRow.chat_id == chat_id, InterviewRow.scope == scope)
+                )
+            ).first()
+            if row is None:
+                return None
+            written, map_id = Written(row.id, row.revision, row.data), row.map_id
+        number = None
+        if map_id is not None:
+            number = (
+                await self.s.execute(select(MapRow.number).where(MapRow.id == map_id))
+            ).scalar()
+        return Loaded(Interview.from_json(written.data), written.revision, number, written.id)
+
+    async def map_number(self, loaded: Loaded) -> int | None:
+        """The saved map an interview edits (None for a new map)."""
+        if loaded.map_number is not None:
+            return loaded.map_number
+        found = await self.s.execute(
+            select(MapRow.number)
+            .join(InterviewRow, InterviewRow.map_id == MapRow.id)
+            .where(InterviewRow.id == loaded.row_id)
+        )
+        return found.scalar()
+
+    async def save(self, chat_id: str, scope: str, loaded: Loaded, interview: Interview) -> int:
+        """Write the interview over the row read as `loaded`, if nobody changed it since."""
+        data = interview.to_json()
+        result = await self.s.execute(
+            update(InterviewRow)
+            .where(InterviewRow.id == loaded.row_id, InterviewRow.revision == loaded.revision)
+            .values(
+                data=data, state=interview.state, revision=loaded.revision + 1, updated_at=now()
+            )
+        )
+        key = (chat_id, scope)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            self.recent.forget(key)
+            raise Conflict(chat_id, scope)
+        written = Written(loaded.row_id, loaded.revision + 1, data)
+        self._on_commit(lambda: self.recent.put(key, written))
+        return written.revision
+
+    async def start(
+        self, chat_id: str, scope: str, interview: Interview, map_id: int | None = None
+    ) -> None:
+        """Begin an interview, replacing an unfinished one in the same scope."""
+        self.recent.forget((chat_id, scope))
+        await self.discard(chat_id, scope)
+        await self.s.execute(
+            insert(InterviewRow).values(
+                chat_id=chat_id,
+                scope=scope,
+                state=interview.state,
+                data=interview.to_json(),
+                revision=0,
+                map_id=map_id,
+                started_at=now(),
+                updated_at=now(),
+            )
+        )
+
+    async def discard(self, chat_id: str, scope: str) -> None:
+        key = (chat_id, scope)
+        self.recent.forget(key)
+        self._on_commit(lambda: self.recent.forget(key))
+        await self.s.execute(
+            delete(InterviewRow).where(InterviewRow.chat_id == chat_id, InterviewRow.scope == scope)
+        )
+
+    # --- which bot message asked which question ----------------------------------------
+
+    async def remember_question(
+        self, chat_id: str, message_id: int, scope: str, position: str
+    ) -> None:
+        exists = await self.question_of(chat_id, message_id)
+        if exists is None:
+            await self.s.execute(
+                insert(QuestionMessageRow).values(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    scope=scope,
+                    position=position,
+                    created_at=now(),
+                )
+            )
+
+    async def question_of(self, chat_id: str, message_id: int) -> tuple[str, str] | None:
+        """(scope, position token) of the question a bot message asked, if it asked one."""
+        found = await self.s.execute(
+            select(QuestionMessageRow.scope, QuestionMessageRow.position).where(
+                QuestionMessageRow.chat_id == chat_id,
+                QuestionMessageRow.message_id == message_id,
+            )
+        )
+        row = found.first()
+        return (row.scope, row.position) if row else None

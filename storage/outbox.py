@@ -1,0 +1,192 @@
+"""The outbox: what the bot must still send, one chat's rows in the order they were written.
+
+Rows are added inside the unit of work that caused them (so a reply exists exactly when its
+cause was stored). A sender claims a chat's oldest unsent row for a lease, sends it, and marks
+it sent; a row claimed by a process that died is taken over when its lease runs out (or at
+once by the same instance restarting). Only the oldest unsent row of a chat can be claimed, so
+a chat's messages never overtake each other, across instances too.
+
+Before a request goes out its part is marked in flight (for a plain message the claim itself
+does it). Whoever takes over a row with a part in flight counts that part as delivered: the
+sender died between sending and noting it, and sending it again could show it twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import Parcel
+from storage.tables import OutboxRow, now
+
+ERROR_CHARS = 300
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def add(
+        self, chat_id: str, payload: str, thread_id: int | None = None, heavy: bool = False
+    ) -> None:
+        await self.s.execute(
+            insert(OutboxRow).values(
+                chat_id=chat_id,
+                thread_id=thread_id,
+                payload=payload,
+                progress=0,
+                heavy=heavy,
+                attempts=0,
+                due_at=now(),
+                created_at=now(),
+            )
+        )
+
+    async def claim(self, chat_id: str, by: str, lease: float) -> Parcel | None:
+        """The chat's oldest unsent row, if it is due and nobody holds it; claimed for `lease`
+        seconds."""
+        at = now()
+        oldest = (
+            await self.s.execute(
+                select(
+                    OutboxRow.id,
+                    OutboxRow.thread_id,
+                    OutboxRow.payload,
+                    OutboxRow.progress,
+                    OutboxRow.attempts,
+                    OutboxRow.inflight,
+                    OutboxRow.heavy,
+                )
+                .where(OutboxRow.chat_id == chat_id, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+                .order_by(OutboxRow.id)
+                .limit(1)
+            )
+        ).first()
+        if oldest is None:
+            return None
+        progress = oldest.progress
+        interrupted = oldest.inflight is not None and oldest.inflight >= progress
+        if interrupted:  # its sender died with this part on its way: count it as delivered
+            progress = oldest.inflight + 1
+        claimed = await self.s.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == oldest.id,
+                OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+                OutboxRow.due_at <= at,
+                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < at),  # type: ignore[union-attr]
+            )
+            .values(
+                claimed_by=by,
+                claimed_until=at + timedelta(seconds=lease),
+                progress=progress,
+                # A plain message is sent right after its claim: the claim marks it in flight.
+                inflight=None if oldest.heavy else progress,
+            )
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return Parcel(
+            oldest.id,
+            chat_id,
+            oldest.thread_id,
+            oldest.payload,
+            progress,
+            oldest.attempts,
+            interrupted,
+        )
+
+    async def sending(self, parcel_id: int, part: int) -> None:
+        """The part's request is about to go out."""
+        await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id == parcel_id).values(inflight=part)
+        )
+
+    async def release(self, by: str) -> int:
+        """Posts this instance held when it stopped (or died): free for taking over now."""
+        result = await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.claimed_by == by, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            .values(claimed_until=now() - timedelta(seconds=1))
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+    async def extend(self, parcel_id: int, by: str, lease: float) -> None:
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == parcel_id, OutboxRow.claimed_by == by)
+            .values(claimed_until=now() + timedelta(seconds=lease))
+        )
+
+    async def progressed(self, parcel_id: int, parts: int) -> None:
+        """`parts` parts of a several-message row are out (a resend starts after them)."""
+        await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id == parcel_id).values(progress=parts, inflight=None)
+        )
+
+    async def sent(self, parcel_id: int, note: str | None = None) -> None:
+        """Done with the row: sent, or given up (`note` says why)."""
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == parcel_id)
+            .values(
+                sent_at=now(),
+                inflight=None,
+                claimed_by=None,
+                claimed_until=None,
+                error=note[:ERROR_CHARS] if note else None,
+            )
+        )
+
+    async def retry_at(self, parcel_id: int, due: datetime, error: str) -> None:
+        """The send failed for now: release the row, to be tried again from `due`."""
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == parcel_id)
+            .values(
+                due_at=due,
+                inflight=None,
+                attempts=OutboxRow.attempts + 1,
+                claimed_by=None,
+                claimed_until=None,
+                error=error[:ERROR_CHARS],
+            )
+        )
+
+    async def due_chats(self, limit: int = 100) -> list[str]:
+        """Chats with rows waiting that someone could send now."""
+        at = now()
+        found = await self.s.execute(
+            select(OutboxRow.chat_id)
+            .where(
+                OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+                OutboxRow.due_at <= at,
+                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < at),  # type: ignore[union-attr]
+            )
+            .group_by(OutboxRow.chat_id)
+            .limit(limit)
+        )
+        return list(found.scalars())
+
+    async def backlog(self) -> int:
+        found = await self.s.execute(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+        )
+        return found.scalar() or 0
+
+    async def pending(self, chat_id: str) -> list[str]:
+        """The payloads still to send to a chat, oldest first (for tests and `doctor`)."""
+        found = await self.s.execute(
+            select(OutboxRow.payload)
+            .where(OutboxRow.chat_id == chat_id, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            .order_by(OutboxRow.id)
+        )
+        return list(found.scalars())
+
+    async def purge(self, before: datetime) -> int:
+        """Forget rows sent before `before`."""
+        result = await self.s.execute(
+            delete(OutboxRow).where(OutboxRow.sent_at < before)  # type: ignore[operator]
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
