@@ -189,8 +189,10 @@ def test_pdf_has_the_map_then_every_answer_in_full(name: str) -> None:
     assert len(reader.pages) >= 3
     flat = squeeze(text)
     for item in every_item(journey_map):
-        # Emoji are drawn from the fallback font, whose glyphs pypdf cannot map back to text.
-        assert squeeze(without_emoji(clean(item.text))) in flat
+        # Emoji are drawn from the fallback font; matplotlib 3.11 maps its glyphs back to text,
+        # 3.10's PDF does not (pypdf then reads the line without them).
+        whole = squeeze(clean(item.text))
+        assert whole in flat or squeeze(without_emoji(clean(item.text))) in flat
         assert squeeze(item.author.name) in flat
     for _, items in CHECKLIST:
         assert all(squeeze(t) in flat for t, _ in items)
