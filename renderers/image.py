@@ -476,6 +476,16 @@ def plan_parts(
     return chosen
 
 
+def within(size: tuple[int, int], length: int, limits: PhotoLimits) -> bool:
+    """Whether a picture of this size and file length may be sent as a photo as it is."""
+    width, height = size
+    return (
+        width + height <= limits.max_side_sum
+        and max(width, height) / min(width, height) <= limits.max_ratio
+        and length <= limits.max_bytes
+    )
+
+
 def fit_photo(image: Image.Image, limits: PhotoLimits) -> Image.Image:
     """The picture as the messenger takes a photo: scaled down (never up) to its long side and
     its side sum, and widened with page colour rather than cut when it is longer than the
@@ -518,9 +528,9 @@ def render_pictures(
     journey_map: JourneyMap, lang: str | None = None, limits: PhotoLimits | None = None
 ) -> MapPictures:
     """Everything the bot sends for a map, each picture drawn once: the whole map at full
-    resolution for the document (PNG), and the photo made from it with Pillow (JPEG; the PNG
-    itself when it is already within the photo's size) — or, for a map too wide for one
-    legible photo, one photo per part, drawn at the photo's size."""
+    resolution for the document (PNG), and the photo from that same picture — the PNG itself
+    when it is already within the photo limits, else downsized with Pillow (JPEG) — or, for a
+    map too wide for one legible photo, one photo per part, drawn at the photo's size."""
     limits = limits or PREVIEW
     lang = language_of(journey_map, lang)
     whole = build_layout(journey_map, lang)
@@ -532,10 +542,17 @@ def render_pictures(
     images: list[Image.Image] = []
     spans: list[tuple[int, int]] = []
     if parts is None:
-        photo = fit_photo(full, limits)
-        images.append(photo)
         spans.append((1, max(len(journey_map.stages), 1)))
-        photos = [full_png if photo is full else photo_bytes(photo, limits)]
+        if within(full.size, len(full_png), limits):
+            # Already a valid photo: sent as it is, and the messenger scales it to its own
+            # size (2,560 px for Telegram) as it does every photo. Scaling it here first
+            # would cost a third of the render for the same picture on the phone.
+            images.append(full)
+            photos = [full_png]
+        else:
+            photo = fit_photo(full, limits)
+            images.append(photo)
+            photos = [photo_bytes(photo, limits)]
     else:
         photos = []
         for layout in parts:

@@ -15,7 +15,8 @@ class PhotoLimits:
     max_side_sum: int  # width + height, in pixels
     max_ratio: float  # long side / short side
     max_bytes: int
-    long_side: int  # the largest side the messenger keeps and a phone shows
+    long_side: int  # the largest side the messenger keeps and a phone shows (bigger photos
+    # within the limits are scaled to it by the messenger; past them, by the renderer)
 
 
 @dataclass(frozen=True)
