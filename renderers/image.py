@@ -17,7 +17,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -113,7 +113,7 @@ class Glyph:
     advance: float
 
 
-@cache
+@lru_cache(maxsize=8_192)
 def glyph(bold: bool, index: int, pixels: float, ch: str) -> Glyph:
     face = pil_font(bold, index, pixels)
     # The font's own advance, unhinted: the widths the layout measured with (textfit), so a
@@ -127,16 +127,44 @@ def glyph(bold: bool, index: int, pixels: float, ch: str) -> Glyph:
     return Glyph(np.asarray(canvas), left, top, advance)
 
 
+@lru_cache(maxsize=20_000)  # ~2 KB a word at 200 dpi: a bounded few tens of MB per worker
+def word_glyph(bold: bool, pixels: float, word: str) -> Glyph:
+    """A word's characters composed once into one coverage mask (words repeat across a map
+    far more than lines do), each at its unhinted advance from the word's start."""
+    which = metrics(bold).font_of
+    x, placed = 0.0, []
+    for ch in word:
+        g = glyph(bold, which.get(ch, 0), pixels, ch)
+        if g.coverage is not None:
+            placed.append((round(x) + g.left, g.top, g.coverage))
+        x += g.advance
+    if not placed:
+        return Glyph(None, 0, 0, x)
+    if len(placed) == 1:
+        left, top, coverage = placed[0]
+        return Glyph(coverage, left, top, x)
+    x0 = min(p[0] for p in placed)
+    y0 = min(p[1] for p in placed)
+    x1 = max(p[0] + p[2].shape[1] for p in placed)
+    y1 = max(p[1] + p[2].shape[0] for p in placed)
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    for gx, gy, coverage in placed:
+        height, width = coverage.shape
+        area = mask[gy - y0 : gy - y0 + height, gx - x0 : gx - x0 + width]
+        np.maximum(area, coverage, out=area)
+    return Glyph(mask, x0, y0, x)
+
+
 def raster_text(
     image: Image.Image, lines: Sequence[Line], dpi: float
 ) -> list[tuple[Line, tuple[int, int, int, int]]]:
     """Draw the lines onto the image (y from the top, as the layout has it).
 
-    Each character is drawn once per font and size (FreeType, through Pillow) and cached for
-    the life of the worker; a line is then its cached glyphs set side by side at their advance
-    widths into one coverage mask, pasted in the line's colour. Kerning pairs are not applied
-    (the layout's widths never count on them), so a line is at most a hair wider than a
-    shaped one. Returns each line drawn with the pixel box its ink covers (x0, y0, x1, y1)."""
+    Each character is drawn once per font and size (FreeType, through Pillow), each word
+    composed once from those, both cached for the life of the worker; a line is then its
+    words set side by side at their advance widths into one coverage mask, pasted in the
+    line's colour. Kerning pairs are not applied (the layout's widths never count on them).
+    Returns each line drawn with the pixel box its ink covers (x0, y0, x1, y1)."""
     scale = dpi / 72
     inked: list[tuple[Line, tuple[int, int, int, int]]] = []
     for line in lines:
@@ -145,18 +173,18 @@ def raster_text(
             continue
         style = line.style
         pixels = round(style.size * scale, 2)
-        which = metrics(style.bold).font_of
-        glyphs = [glyph(style.bold, which.get(ch, 0), pixels, ch) for ch in text]
+        space = metrics(style.bold).advances.get(" ", 0.0) * pixels
+        words = [word_glyph(style.bold, pixels, word) for word in text.split(" ")]
         x = line.x * scale
         if line.ha != "left":
-            width = sum(g.advance for g in glyphs)
+            width = sum(w.advance for w in words) + space * (len(words) - 1)
             x -= width / 2 if line.ha == "center" else width
         y = round(line.y * scale)
         placed = []
-        for g in glyphs:
-            if g.coverage is not None:
-                placed.append((round(x) + g.left, y + g.top, g.coverage))
-            x += g.advance
+        for w in words:
+            if w.coverage is not None:
+                placed.append((round(x) + w.left, y + w.top, w.coverage))
+            x += w.advance + space
         if not placed:
             continue
         x0 = min(p[0] for p in placed)

@@ -91,7 +91,10 @@ def clean(text: str) -> str:
     keep it)."""
     text = unicodedata.normalize("NFC", text)
     ok = drawable()
-    kept = "".join(ch for ch in text if ch == "\n" or (ch in ok and ch.isprintable()))
+    if ok.issuperset(text):  # the usual case, checked at C speed
+        kept = text
+    else:
+        kept = "".join(ch for ch in text if ch == "\n" or (ch in ok and ch.isprintable()))
     if len(kept) != len(text):  # "late 🫠!" should not become "late !"
         kept = _SPACE_BEFORE_MARK.sub(r"\1", kept)
     lines = (_SPACES.sub(" ", line).strip() for line in kept.split("\n"))
@@ -104,54 +107,42 @@ def text_width(text: str, style: TextStyle) -> float:
 
 def _break_word(word: str, width: float, style: TextStyle) -> list[str]:
     """A word wider than the line (a URL, a long compound) is cut between characters."""
-    pieces, current = [], ""
+    advance = metrics(style.bold).advances.get
+    fallback = metrics(style.bold).fallback
+    scale = style.size * WIDTH_SAFETY
+    pieces, current, used = [], "", 0.0
     for ch in word:
-        if current and text_width(current + ch, style) > width:
+        step = advance(ch, fallback) * scale
+        if current and used + step > width:
             pieces.append(current)
-            current = ch
+            current, used = ch, step
         else:
-            current += ch
+            current, used = current + ch, used + step
     return [*pieces, current] if current else pieces
 
 
 def wrap(text: str, width: float, style: TextStyle) -> list[str]:
-    """Greedy word wrap; explicit newlines start a new line."""
+    """Greedy word wrap; explicit newlines start a new line. Widths are added up word by word
+    (a line's width is the sum of its characters' advances), never measured again."""
     lines: list[str] = []
+    measure = metrics(style.bold).width
+    space = measure(" ", style.size)
     for paragraph in clean(text).split("\n"):
-        current = ""
+        current, used = "", 0.0
         for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if text_width(candidate, style) <= width:
-                current = candidate
+            word_w = measure(word, style.size)
+            if current and used + space + word_w <= width:
+                current, used = f"{current} {word}", used + space + word_w
+                continue
+            if not current and word_w <= width:
+                current, used = word, word_w
                 continue
             if current:
                 lines.append(current)
             pieces = _break_word(word, width, style)
             lines.extend(pieces[:-1])
             current = pieces[-1] if pieces else ""
+            used = measure(current, style.size)
         if current:
             lines.append(current)
     return lines
-
-
-def with_ellipsis(line: str, width: float, style: TextStyle) -> str:
-    """The line shortened until it ends in "…" within the width, at a word end when that
-    keeps most of the line."""
-    line = line.rstrip(" .,;:…")
-    while line and text_width(line + ELLIPSIS, style) > width:
-        cut = line.rfind(" ")
-        at_word = cut > len(line) * 0.6
-        line = (line[:cut] if at_word else line[:-1]).rstrip(" .,;:")
-    return line + ELLIPSIS
-
-
-def fit(text: str, width: float, style: TextStyle, max_lines: int) -> tuple[list[str], bool]:
-    """The wrapped lines, at most `max_lines`, and whether the text had to be cut."""
-    lines = wrap(text, width, style)
-    if len(lines) <= max_lines:
-        return lines, False
-    if max_lines <= 0:
-        return [], True
-    kept = lines[:max_lines]
-    kept[-1] = with_ellipsis(kept[-1], width, style)
-    return kept, True
