@@ -146,3 +146,27 @@ def wrap(text: str, width: float, style: TextStyle) -> list[str]:
         if current:
             lines.append(current)
     return lines
+
+
+def with_ellipsis(line: str, width: float, style: TextStyle) -> str:
+    """The line shortened until it ends in "…" within the width, at a word end when that
+    keeps most of the line."""
+    line = line.rstrip(" .,;:…")
+    while line and text_width(line + ELLIPSIS, style) > width:
+        cut = line.rfind(" ")
+        at_word = cut > len(line) * 0.6
+        line = (line[:cut] if at_word else line[:-1]).rstrip(" .,;:")
+    return line + ELLIPSIS
+
+
+def fit(text: str, width: float, style: TextStyle, max_lines: int) -> tuple[list[str], bool]:
+    """The wrapped lines, at most `max_lines`, and whether the text had to be cut (the
+    comparison chart's labels and the PDF's title; the map itself cuts nothing)."""
+    lines = wrap(text, width, style)
+    if len(lines) <= max_lines:
+        return lines, False
+    if max_lines <= 0:
+        return [], True
+    kept = lines[:max_lines]
+    kept[-1] = with_ellipsis(kept[-1], width, style)
+    return kept, True
