@@ -1,8 +1,9 @@
 # journeybot: the Telegram bot in a slim, non-root image.
 #   docker build -t journeybot .
 #   docker run --env-file .env -v journeybot:/var/lib/journeybot journeybot
-# compose.yaml runs it with PostgreSQL. The render pool's fonts (DejaVu Sans, with Polish and
-# Indonesian letters) come with matplotlib; fonts-dejavu-core backs them for anything else.
+# compose.yaml runs it with PostgreSQL. The render pool's fonts come with the code: DejaVu Sans
+# (Polish and Indonesian letters) with matplotlib, Noto Emoji in renderers/fonts/;
+# fonts-dejavu-core backs them for anything drawn with system fonts.
 
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -268,10 +268,7 @@ async def _export(url: str, chat_id: str, number: int, output: Path, version: in
             raise CliError(f"no map {number} in chat {chat_id}")
         have = ", ".join(f"v{v.version}" for v in versions) or f"v{summary.version}"
         raise CliError(f"map {number} has no version {version} (it has {have})")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(export_bytes(journey_map, output.suffix))
-    print(output)
-    return 0
+    return _write(output, export_bytes(journey_map, output.suffix))
 
 
 def export_bytes(journey_map, suffix: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -287,22 +284,40 @@ def export_bytes(journey_map, suffix: str) -> bytes:  # type: ignore[no-untyped-
 def _render(source: Path, output: Path, lang: str | None) -> int:
     from pydantic import ValidationError
 
-    from flows.model import JourneyMap
+    from flows.model import JourneyMap, describe
 
     try:
         journey_map = JourneyMap.from_json(source.read_bytes())
-    except (OSError, ValidationError) as problem:
-        print(f"journeybot: cannot read {source}: {problem}".splitlines()[0], file=sys.stderr)
-        return 1
+    except OSError as problem:
+        return _fail(f"cannot read {source}: {_reason(problem)}")
+    except ValidationError as problem:
+        return _fail(f"{source}: {describe(problem)}")
     data = (
         export_bytes(journey_map, output.suffix)
         if lang is None
         else _relabelled(journey_map, output.suffix, lang)
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
+    return _write(output, data)
+
+
+def _write(output: Path, data: bytes) -> int:
+    """The file written, or one line saying why not (no traceback)."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as problem:
+        return _fail(f"cannot write {output}: {_reason(problem)}")
     print(output)
     return 0
+
+
+def _reason(problem: OSError) -> str:
+    return problem.strerror or str(problem).splitlines()[0]
+
+
+def _fail(line: str) -> int:
+    print(f"journeybot: {line}", file=sys.stderr)
+    return 1
 
 
 def _relabelled(journey_map, suffix: str, lang: str) -> bytes:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from storage import database
 # Letters the maps must draw: Polish diacritics (Indonesian needs only Latin letters) and the
 # typographic marks the interview quotes with.
 NEEDED_GLYPHS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ„”–—…"
+NEEDED_EMOJI = "😀😠🙂"  # the faces people type into answers
 RENDER_TIMEOUT = 120.0
 
 
@@ -245,22 +246,28 @@ class Doctor:
 
         from renderers import theme
 
+        wanted = {theme.REGULAR_FONT: NEEDED_GLYPHS, theme.BOLD_FONT: NEEDED_GLYPHS}
+        emoji = getattr(theme, "EMOJI_FONT", None)
+        if emoji is not None:
+            wanted[emoji] = NEEDED_EMOJI
         missing: dict[str, str] = {}
-        for path in (theme.REGULAR_FONT, theme.BOLD_FONT):
+        for path, glyphs in wanted.items():
             try:
                 cmap = TTFont(path, lazy=True).getBestCmap()
             except Exception as problem:
                 missing[Path(path).name] = f"cannot be read ({reason(problem)})"
                 continue
-            lacking = "".join(ch for ch in NEEDED_GLYPHS if ord(ch) not in cmap)
+            lacking = "".join(ch for ch in glyphs if ord(ch) not in cmap)
             if lacking:
                 missing[Path(path).name] = f"lacks {lacking}"
-        names = ", ".join(Path(p).name for p in (theme.REGULAR_FONT, theme.BOLD_FONT))
+        names = ", ".join(Path(p).name for p in wanted)
         if missing:
             detail = "; ".join(f"{n} {why}" for n, why in missing.items())
-            self.say(False, "fonts", f"{detail}: reinstall matplotlib (it ships the fonts)")
+            self.say(
+                False, "fonts", f"{detail}: reinstall journeybot and matplotlib (they ship them)"
+            )
         else:
-            self.say(True, "fonts", f"{names} draw Polish and Indonesian text")
+            self.say(True, "fonts", f"{names} draw Polish and Indonesian text and emoji")
 
 
 def sample_map():  # type: ignore[no-untyped-def]

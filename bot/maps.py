@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMediaPhoto
 from telegram.constants import ChatAction, ParseMode
 
 from bot import callbacks, commands, posts
@@ -32,6 +32,7 @@ from renderers.checklist import (
     render_text,
 )
 from renderers.export import file_name as export_file_name
+from renderers.pictures import MapPictures
 from storage.records import MapSummary, Parcel
 from storage.repository import Store
 
@@ -53,6 +54,8 @@ class Renderer(Protocol):
     async def compare(
         self, before: JourneyMap, after: JourneyMap, lang: str, labels: tuple[str, str]
     ) -> bytes: ...
+
+    async def pictures(self, journey_map: JourneyMap) -> MapPictures: ...
 
 
 def file_name(journey_map: JourneyMap, number: int, fmt: str) -> str:
@@ -434,7 +437,7 @@ class Desk:
             return [self._text(chat, thread, t(lang, "bot.not_found", number=post.number))]
         journey_map, summary, ticked, before = found
 
-        async def draw() -> tuple[bytes, bytes] | None:
+        async def draw() -> MapPictures | None:
             if self.bot is not None:
                 with contextlib.suppress(Exception):  # a courtesy; never worth a failure
                     await self.bot.send_chat_action(
@@ -463,8 +466,15 @@ class Desk:
                     parse_mode=ParseMode.HTML,
                     message_thread_id=thread,
                 )
+            if len(drawn.photos) > 1:  # a map too wide for one photo: its parts, one album
+                album = [
+                    InputMediaPhoto(photo, caption=photo_caption if k == 0 else None)
+                    for k, photo in enumerate(drawn.photos)
+                ]
+                sent = await bot.send_media_group(chat, album, message_thread_id=thread)
+                return sent[0]
             return await bot.send_photo(
-                chat, drawn[0], caption=photo_caption, message_thread_id=thread
+                chat, drawn.photos[0], caption=photo_caption, message_thread_id=thread
             )
 
         async def document(bot: Bot) -> Any:
@@ -473,7 +483,7 @@ class Desk:
                 return None
             return await bot.send_document(
                 chat,
-                InputFile(drawn[1], filename=file_name(journey_map, post.number, "png")),
+                InputFile(drawn.full_png, filename=file_name(journey_map, post.number, "png")),
                 caption=caption(tr(lang, "bot.map_file_caption")),
                 message_thread_id=thread,
             )
@@ -485,16 +495,14 @@ class Desk:
         parts.append(self._text(chat, thread, t(lang, "bot.tick_intro"), keyboard))
         return parts
 
-    async def _pictures(self, journey_map: JourneyMap) -> tuple[bytes, bytes] | None:
-        """The photo and the full-resolution file, or None when they cannot be drawn (then
-        the chat is told, and the checklist still follows)."""
+    async def _pictures(self, journey_map: JourneyMap) -> MapPictures | None:
+        """The photo(s) and the full-resolution file from one drawing, or None when they
+        cannot be drawn (then the chat is told, and the checklist still follows)."""
         try:
-            preview = await self.renderer.render(journey_map, "preview")
-            full = await self.renderer.render(journey_map, "png")
+            return await self.renderer.pictures(journey_map)
         except Exception:
             log.exception("drawing map “%s” failed", journey_map.title)
             return None
-        return preview, full
 
     async def export_parts(self, parcel: Parcel, post: posts.Exports) -> list[Part]:
         chat, thread, lang = int(parcel.chat_id), parcel.thread_id, post.lang

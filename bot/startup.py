@@ -244,15 +244,25 @@ async def prepare_database(settings: Settings, engine: Any, stopping: asyncio.Ev
 # --- health ----------------------------------------------------------------------------------
 
 
-def render_pool_state(renderer: Any) -> str:
-    """ "ok", or why the render pool cannot draw now."""
+async def render_pool_state(renderer: Any) -> str:
+    """ "ok", or why the render pool cannot draw now. A pool broken by a dead worker is
+    replaced here and now (as the next render would do) rather than reported."""
     pool = getattr(renderer, "pool", None)
     executor = getattr(pool, "_executor", None)
     if pool is None or executor is None:
         return "ok"  # started on the next render
     broken = getattr(executor, "_broken", False)
     if broken:
-        return f"broken: {broken}"
+        replace = getattr(pool, "_replace", None)
+        if replace is None:
+            return f"broken: {broken}"
+        replace(executor)
+        try:
+            await asyncio.wait_for(pool.start(), 30)
+        except Exception as problem:
+            return f"broken ({broken}) and not replaced: {reason(problem)}"
+        log.warning("render pool was broken (%s); replaced", broken)
+        return "ok"
     processes = getattr(executor, "_processes", None) or {}
     if processes and not any(p.is_alive() for p in processes.values()):
         return "no render worker is alive"
@@ -303,7 +313,7 @@ class Service:
         return "ok"
 
     async def _check_render_pool(self) -> str:
-        return render_pool_state(self.renderer)
+        return await render_pool_state(self.renderer)
 
     # the steps
     def _mode(self) -> str:

@@ -189,6 +189,8 @@ def _add_items(iv: Interview, ev: Event, position: Position) -> Outcome:
         iv.revisit = False
     target = _list_of(iv, position)
     target.extend(new)
+    if step.state == "personas":
+        iv.map.drop_unknown_ratings()  # a persona taken off the list takes its ratings along
     if position != iv.position:
         return Outcome(iv, [noted("ack.late_added", count=len(new), lane=_where(iv, position))])
     if len(target) >= step.max_items:

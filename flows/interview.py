@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, JourneyMap
 from flows.steps import CANCELLED, DONE, STEP, STEPS, Step
@@ -78,6 +78,25 @@ class Interview(BaseModel):
     group: bool = False
     facilitator: Author | None = None
     events: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _forget_ratings_of_removed_personas(cls, data: Any) -> Any:
+        """Interviews saved before the engine dropped a removed persona's ratings may still
+        hold them; the map would not validate with them, and the interview must go on."""
+        journey_map = data.get("map") if isinstance(data, dict) else None
+        if isinstance(journey_map, dict):
+            known = {
+                p.get("name") for p in journey_map.get("personas") or [] if isinstance(p, dict)
+            }
+            for stage in journey_map.get("stages") or []:
+                if isinstance(stage, dict) and isinstance(stage.get("emotions"), list):
+                    stage["emotions"] = [
+                        r
+                        for r in stage["emotions"]
+                        if not isinstance(r, dict) or r.get("persona") in known
+                    ]
+        return data
 
     @property
     def lang(self) -> str:

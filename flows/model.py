@@ -1,13 +1,55 @@
-"""The journey map the interview fills: plain typed data that round-trips through JSON."""
+"""The journey map the interview fills: plain typed data that round-trips through JSON.
+
+Validated on every way in — a JSON file (`journeybot render`, an import), a stored map or
+interview, a map built in code, an assignment (`/rename`): scores within the emotion scale,
+ratings only for the map's own personas (named once each), and the interview's limits
+(`flows.spec.LIMITS`: stages, personas, items per lane, characters per answer). Each problem is
+reported at its place in the map (`stages[2].emotions[0].score: 7 is outside −2..+2`).
+
+The limits can be lifted for a map made in code on purpose beyond them (the renderers' tests
+and benchmarks): `JourneyMap.model_validate(fields, context={"limits": None})`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from statistics import mean
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from flows.spec import DEFAULT_LANGUAGE, LIST_LANES, Lane, MapType
+from flows.spec import (
+    DEFAULT_LANGUAGE,
+    EMOTION_MAX,
+    EMOTION_MIN,
+    LIMITS,
+    LIST_LANES,
+    Lane,
+    Limits,
+    MapType,
+)
+
+# A problem found in a whole map: where (a pydantic location) and what, already worded.
+Problem = tuple[tuple[str | int, ...], str, Any]
+
+
+def scale_text() -> str:
+    """−2..+2, with true minus signs."""
+
+    def signed(n: int) -> str:
+        return f"+{n}" if n > 0 else f"−{-n}" if n < 0 else "0"
+
+    return f"{signed(EMOTION_MIN)}..{signed(EMOTION_MAX)}"
 
 
 class Author(BaseModel):
@@ -42,6 +84,15 @@ class Rating(BaseModel):
     word: str = ""
     author: Author
     at: datetime | None = None
+
+    @field_validator("score")
+    @classmethod
+    def _on_the_scale(cls, score: int) -> int:
+        if not EMOTION_MIN <= score <= EMOTION_MAX:
+            raise PydanticCustomError(
+                "score_range", "{score} is outside {scale}", {"score": score, "scale": scale_text()}
+            )
+        return score
 
 
 class Stage(BaseModel):
@@ -94,6 +145,9 @@ class Needs(BaseModel):
 
 
 class JourneyMap(BaseModel):
+    # An assignment is checked like the rest (`/rename` with a title past the limit raises).
+    model_config = ConfigDict(validate_assignment=True)
+
     map_type: MapType | None = None
     title: str = ""
     goal: str = ""
@@ -106,6 +160,12 @@ class JourneyMap(BaseModel):
 
     def persona_names(self) -> list[str]:
         return [p.name for p in self.personas]
+
+    def drop_unknown_ratings(self) -> None:
+        """Forget the ratings of personas that are no longer on the map (after an edit)."""
+        known = set(self.persona_names())
+        for stage in self.stages:
+            stage.emotions = [r for r in stage.emotions if r.persona in known]
 
     def contributors(self) -> list[Author]:
         """Everyone who wrote something in the map, in order of first appearance."""
@@ -124,9 +184,118 @@ class JourneyMap(BaseModel):
                 seen[author.id] = author
         return list(seen.values())
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A rejected assignment leaves the map as it was."""
+        before = self.__dict__.get(name)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError:
+            if name in self.__dict__:
+                self.__dict__[name] = before
+            raise
+
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> JourneyMap:
-        return cls.model_validate_json(text)
+    def from_json(cls, text: str | bytes, *, limits: Limits | None = LIMITS) -> JourneyMap:
+        """A map from its JSON, validated (see the module's docstring); `limits=None` reads a
+        map made beyond the interview's limits on purpose."""
+        return cls.model_validate_json(text, context={"limits": limits})
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> JourneyMap:
+        context = info.context if isinstance(info.context, dict) else {}
+        limits = context.get("limits", LIMITS)
+        problems = list(self._persona_problems())
+        if limits is not None:
+            problems += self._limit_problems(limits)
+        if problems:
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError("journey_map", message), loc=loc, input=value
+                )
+                for loc, message, value in problems
+            ]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+        return self
+
+    def _persona_problems(self) -> Iterator[Problem]:
+        names = self.persona_names()
+        seen: set[str] = set()
+        for i, persona in enumerate(self.personas):
+            key = persona.name.casefold()
+            if key in seen:
+                yield ("personas", i, "name"), f"{persona.name!r} is named twice", persona.name
+            seen.add(key)
+        known = set(names)
+        listed = ", ".join(names) or "none"
+        for i, stage in enumerate(self.stages):
+            for j, rating in enumerate(stage.emotions):
+                if rating.persona not in known:
+                    yield (
+                        ("stages", i, "emotions", j, "persona"),
+                        f"{rating.persona!r} is not one of the map's personas ({listed})",
+                        rating.persona,
+                    )
+
+    def _limit_problems(self, limits: Limits) -> Iterator[Problem]:
+        def count(loc: tuple, things: list, limit: int, what: str) -> Iterator[Problem]:
+            if len(things) > limit:
+                yield loc, f"{len(things)} {what}, at most {limit}", len(things)
+
+        def chars(loc: tuple, text: str, limit: int) -> Iterator[Problem]:
+            if len(text) > limit:
+                yield loc, f"{len(text)} characters, at most {limit}", text[:40] + "…"
+
+        yield from chars(("title",), self.title, limits.title_chars)
+        yield from chars(("goal",), self.goal, limits.item_chars)
+        yield from count(("personas",), self.personas, limits.max_personas, "personas")
+        for i, persona in enumerate(self.personas):
+            yield from chars(("personas", i, "name"), persona.name, limits.item_chars)
+            yield from chars(("personas", i, "description"), persona.description, limits.item_chars)
+        yield from count(("stages",), self.stages, limits.max_stages, "stages")
+        for i, stage in enumerate(self.stages):
+            yield from chars(("stages", i, "name"), stage.name, limits.title_chars)
+            for lane in LIST_LANES:
+                items = stage.items(lane)
+                yield from count(("stages", i, lane.value), items, limits.items_per_lane, "items")
+                for k, item in enumerate(items):
+                    yield from chars(
+                        ("stages", i, lane.value, k, "text"), item.text, limits.item_chars
+                    )
+            if stage.owner is not None:
+                yield from chars(
+                    ("stages", i, "owner", "text"), stage.owner.text, limits.item_chars
+                )
+            for j, rating in enumerate(stage.emotions):
+                yield from chars(
+                    ("stages", i, "emotions", j, "word"), rating.word, limits.item_chars
+                )
+        for key in ("have", "need"):
+            items = getattr(self.needs, key)
+            yield from count(("needs", key), items, limits.items_per_needs, "items")
+            for k, item in enumerate(items):
+                yield from chars(("needs", key, k, "text"), item.text, limits.item_chars)
+
+
+def problem_path(loc: tuple[str | int, ...]) -> str:
+    """`("stages", 2, "emotions", 0, "score")` → `stages[2].emotions[0].score`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def describe(error: ValidationError) -> str:
+    """A validation error in one line: the first problem's place and reason, and how many more
+    there are."""
+    problems = error.errors(include_url=False)
+    if not problems:
+        return str(error).splitlines()[0]
+    first = problems[0]
+    where = problem_path(tuple(first["loc"]))
+    line = f"{where}: {first['msg']}" if where else first["msg"]
+    if len(problems) > 1:
+        line += f" (and {len(problems) - 1} more)"
+    return line

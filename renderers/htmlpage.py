@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from flows.model import JourneyMap
 from renderers import theme as th
 from renderers.document import Checklist, Section, build_report
-from renderers.image import draw_map, png_bytes
+from renderers.image import draw_map, full_dpi, png_bytes
 from renderers.labels import tr
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,9 +52,9 @@ def environment() -> Environment:
 
 def html_text(journey_map: JourneyMap, lang: str | None = None, checklist: Checklist = None) -> str:
     report = build_report(journey_map, lang, checklist)
-    drawing = draw_map(journey_map, report.lang)
+    drawing = draw_map(journey_map, report.lang, text="raster")
     # The full resolution, so zooming into the page stays sharp.
-    image = base64.b64encode(png_bytes(drawing, th.FULL_DPI)).decode("ascii")
+    image = base64.b64encode(png_bytes(drawing, full_dpi(drawing.layout))).decode("ascii")
     return (
         environment()
         .get_template("map.html.j2")

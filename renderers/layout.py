@@ -1,8 +1,14 @@
 """Where everything on the map goes, computed before anything is drawn.
 
 Pure geometry in points, y growing downwards from the top-left corner: every text is already
-wrapped and cut to its cell here, so drawing is a plain walk over the result and the tests can
-hold each drawn text against the cell it was placed in.
+wrapped here, so drawing is a plain walk over the result and the tests can hold each drawn text
+against the cell it was placed in.
+
+Nothing is cut: a row is as tall as its fullest cell, a stage name or persona wraps onto as many
+lines as it needs, a title shrinks until it fits two lines. Only a cell of more than
+`theme.MAX_CELL_LINES` lines — which the interview's limits never produce — stops there and says
+how many items the PDF holds besides. A map can be laid out for some of its stages only
+(`stages=`): the parts a map too wide for one photo is sent in.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from renderers.labels import (
     title_of,
     tr,
 )
-from renderers.textfit import fit, text_width, with_ellipsis, wrap
+from renderers.textfit import text_width, wrap
 
 # The tallest accent above and deepest tail below the baseline among the Latin letters the
 # three languages use (Ś, Ż, ą, ę, „), in em: a line's slot holds them with room to spare.
@@ -32,6 +38,7 @@ ASCENT = 0.93
 DESCENT = 0.24
 # The emotion plot leaves this much of the scale free above +2 and below −2 for the faces.
 SCALE_MARGIN = 0.6
+WORD_FACE_RADIUS = 4.2  # the face before an emotion word
 
 
 class Kind(StrEnum):
@@ -48,6 +55,8 @@ class Kind(StrEnum):
     VISIBILITY = "visibility"
     NEEDS = "needs"
     FOOTER = "footer"
+    LEGEND = "legend"  # the emotion lane's legend
+    WORDS = "words"  # a stage's emotion words, under the curves
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,10 @@ class Cell:
     box: Box
     lines: list[Line] = field(default_factory=list)
     bullets: list[tuple[float, float]] = field(default_factory=list)
-    stage: int | None = None
+    stage: int | None = None  # the stage's index in the map (not in the part)
     lane: Lane | None = None
     persona: int | None = None
-    truncated: bool = False
+    truncated: bool = False  # only past theme.MAX_CELL_LINES: the cell says so itself
 
 
 @dataclass(frozen=True)
@@ -98,8 +107,20 @@ class Chevron:
 
 
 @dataclass(frozen=True)
+class Swatch:
+    """A small drawn sign next to a text: a persona's line (legend), the spread bar (legend),
+    or a face before an emotion word."""
+
+    kind: str  # "line", "spread" or "face"
+    x: float  # left end (line, spread) or centre (face)
+    y: float  # middle
+    persona: int = 0
+    score: float = 0.0  # a face's
+
+
+@dataclass(frozen=True)
 class EmotionArea:
-    box: Box
+    box: Box  # the curves' part of the lane
     centres: tuple[float, ...]  # x of each stage's centre
     offsets: tuple[float, ...]  # x shift of each persona's faces, so they sit side by side
     low: float = EMOTION_MIN - SCALE_MARGIN
@@ -119,6 +140,9 @@ class Layout:
     chevrons: list[Chevron] = field(default_factory=list)
     emotion: EmotionArea | None = None
     visibility_y: tuple[float, float, float] | None = None  # y, x from, x to
+    swatches: list[Swatch] = field(default_factory=list)
+    stages: tuple[int, ...] = ()  # the map's stages this layout shows (all, or a part's)
+    stage_count: int = 0  # how many the map has
 
 
 def baseline(top: float, style: th.TextStyle) -> float:
@@ -135,27 +159,18 @@ def text_block(
 
 
 def fill(
-    blocks: list[list[str]], capacity: float, style: th.TextStyle, width: float
-) -> tuple[list[list[str]], bool]:
-    """As many wrapped items as the height holds; the last one shown ends in "…" when some
-    text is left out."""
+    blocks: list[list[str]], max_lines: int = th.MAX_CELL_LINES
+) -> tuple[list[list[str]], int]:
+    """The items in full while they stay within `max_lines`; past that (never within the
+    interview's limits), whole items only, and how many were left for the PDF."""
     shown: list[list[str]] = []
-    used = 0.0
-    for lines in blocks:
-        gap = th.ITEM_GAP if shown else 0.0
-        room = int((capacity - used - gap) / style.pitch + 1e-6)
-        if room >= len(lines):
-            shown.append(lines)
-            used += gap + len(lines) * style.pitch
-            continue
-        if room >= 1:
-            cut = lines[:room]
-            cut[-1] = with_ellipsis(cut[-1], width, style)
-            shown.append(cut)
-        elif shown:
-            shown[-1][-1] = with_ellipsis(shown[-1][-1], width, style)
-        return shown, True
-    return shown, False
+    used = 0
+    for index, lines in enumerate(blocks):
+        if used + len(lines) > max_lines and index > 0:
+            return shown, len(blocks) - index
+        shown.append(lines[:max_lines])
+        used += len(lines)
+    return shown, 0
 
 
 def natural_height(blocks: list[list[str]], style: th.TextStyle) -> float:
@@ -164,14 +179,32 @@ def natural_height(blocks: list[list[str]], style: th.TextStyle) -> float:
     return sum(len(b) for b in blocks) * style.pitch + (len(blocks) - 1) * th.ITEM_GAP
 
 
+def shrink_to(
+    text: str, width: float, style: th.TextStyle, lines: int, smallest: float
+) -> tuple[list[str], th.TextStyle]:
+    """The text in at most `lines` lines, in the largest size down to `smallest` that fits;
+    wrapped onto more lines at the smallest size when none does (it is never cut)."""
+    size = style.size
+    while True:
+        current = th.TextStyle(size, style.bold, style.color, style.leading)
+        wrapped = wrap(text, width, current)
+        if len(wrapped) <= lines or size <= smallest:
+            return wrapped, current
+        size = max(smallest, size - 1.0)
+
+
 class _Builder:
-    def __init__(self, journey_map: JourneyMap, lang: str) -> None:
+    def __init__(
+        self, journey_map: JourneyMap, lang: str, stages: tuple[int, ...] | None = None
+    ) -> None:
         self.map = journey_map
         self.lang = lang
-        self.stages: list[Stage] = journey_map.stages
+        every = tuple(range(len(journey_map.stages)))
+        self.indices: tuple[int, ...] = every if stages is None else stages
+        self.part = stages is not None and self.indices != every
+        self.stages: list[Stage] = [journey_map.stages[i] for i in self.indices]
         columns = max(len(self.stages), 1)
-        narrow = max(th.MIN_COL_W, min(th.COL_W, th.GRID_BUDGET / columns))
-        self.col_w = max(narrow, (th.MIN_GRID_W - (columns - 1) * th.GAP) / columns)
+        self.col_w = max(th.COL_W, (th.MIN_GRID_W - (columns - 1) * th.GAP) / columns)
         self.grid_x = th.MARGIN + th.LABEL_W + th.GAP
         self.grid_w = columns * self.col_w + (columns - 1) * th.GAP
         self.width = self.grid_x + self.grid_w + th.MARGIN
@@ -181,6 +214,8 @@ class _Builder:
             height=0.0,
             map_type=journey_map.map_type,
             personas=persona_names(journey_map),
+            stages=self.indices,
+            stage_count=len(journey_map.stages),
         )
         self.y = th.MARGIN
 
@@ -198,15 +233,24 @@ class _Builder:
         pill = Box(th.MARGIN, self.y, text_width(pill_text, th.PILL) + 18, pill_h)
         self.add(Cell(Kind.PILL, pill, text_block(pill.x + 9, pill.y + 3, [pill_text], th.PILL)))
         date = date_text(self.map.created_at, self.lang)
+        if self.part:
+            part = tr(
+                self.lang,
+                "render.part",
+                first=self.indices[0] + 1,
+                last=self.indices[-1] + 1,
+                total=len(self.map.stages),
+            )
+            date = f"{part} · {date}"
         date_w = text_width(date, th.DATE)
         date_box = Box(self.width - th.MARGIN - date_w, self.y, date_w, pill_h)
         lines = text_block(date_box.right, self.y + 3, [date], th.DATE, ha="right")
         self.add(Cell(Kind.DATE, date_box, lines))
         self.y += pill_h + 8
 
-        title, _ = fit(title_of(self.map, self.lang), self.content_w, th.TITLE, 2)
-        box = Box(th.MARGIN, self.y, self.content_w, len(title) * th.TITLE.pitch)
-        self.add(Cell(Kind.TITLE, box, text_block(box.x, box.y, title, th.TITLE)))
+        title, style = shrink_to(title_of(self.map, self.lang), self.content_w, th.TITLE, 2, 14)
+        box = Box(th.MARGIN, self.y, self.content_w, len(title) * style.pitch)
+        self.add(Cell(Kind.TITLE, box, text_block(box.x, box.y, title, style)))
         self.y = box.bottom + 8
 
         headings = {
@@ -215,7 +259,7 @@ class _Builder:
         }
         key_w = max(text_width(h, th.HEADING) for h in headings.values()) + 12
         if self.map.goal.strip():
-            goal, _ = fit(self.map.goal, self.content_w - key_w, th.GOAL, 3)
+            goal = wrap(self.map.goal, self.content_w - key_w, th.GOAL)
             self.keyed_row(headings["goal"], key_w, len(goal) * th.GOAL.pitch)
             box = Box(th.MARGIN + key_w, self.y, self.content_w - key_w, len(goal) * th.GOAL.pitch)
             self.add(Cell(Kind.GOAL, box, text_block(box.x, box.y, goal, th.GOAL)))
@@ -234,24 +278,34 @@ class _Builder:
         self.add(Cell(Kind.HEADING, box, text_block(box.x, top, [heading], th.HEADING)))
 
     def persona_chips(self, x: float, width: float) -> float:
+        """One chip per persona, name and description in full; rows of chips when a row of
+        all of them would make each too narrow to read."""
         descriptions = {p.name: p.description for p in self.map.personas}
         count = len(self.layout.personas)
-        chip_w = min(250.0, (width - (count - 1) * th.GAP) / count)
+        per_row = max(1, min(count, int((width + th.GAP) // (170.0 + th.GAP))))
+        chip_w = min(250.0, (width - (per_row - 1) * th.GAP) / per_row)
         text_x, text_w = 30.0, chip_w - 30.0 - th.PAD
         chips = []
         for name in self.layout.personas:
-            title, _ = fit(name, text_w, th.PERSONA_NAME, 1)
-            about, _ = fit(descriptions.get(name, ""), text_w, th.PERSONA_TEXT, 2)
+            title = wrap(name, text_w, th.PERSONA_NAME) or [""]
+            about = wrap(descriptions.get(name, ""), text_w, th.PERSONA_TEXT)
             chips.append((title, about))
-        rows = max(len(about) for _, about in chips)
-        height = 2 * 5 + th.PERSONA_NAME.pitch + rows * th.PERSONA_TEXT.pitch
-        for index, (title, about) in enumerate(chips):
-            box = Box(x + index * (chip_w + th.GAP), self.y, chip_w, height)
-            lines = text_block(box.x + text_x, box.y + 5, title, th.PERSONA_NAME)
-            top = box.y + 5 + th.PERSONA_NAME.pitch
-            lines += text_block(box.x + text_x, top, about, th.PERSONA_TEXT)
-            self.add(Cell(Kind.PERSONA, box, lines, persona=index))
-        return height
+        top = self.y
+        for start in range(0, count, per_row):
+            row = chips[start : start + per_row]
+            height = max(
+                2 * 5 + len(t) * th.PERSONA_NAME.pitch + len(a) * th.PERSONA_TEXT.pitch
+                for t, a in row
+            )
+            for k, (title, about) in enumerate(row):
+                index = start + k
+                box = Box(x + k * (chip_w + th.GAP), top, chip_w, height)
+                lines = text_block(box.x + text_x, box.y + 5, title, th.PERSONA_NAME)
+                below = box.y + 5 + len(title) * th.PERSONA_NAME.pitch
+                lines += text_block(box.x + text_x, below, about, th.PERSONA_TEXT)
+                self.add(Cell(Kind.PERSONA, box, lines, persona=index))
+            top += height + th.GAP
+        return top - th.GAP - self.y
 
     # -- stages ---------------------------------------------------------------------------
     def chevrons(self) -> None:
@@ -260,8 +314,8 @@ class _Builder:
         inset = th.CHEVRON_TIP + 4
         text_w = self.col_w - 2 * inset - icon_w
         names = [
-            fit(stage_name(self.lang, s, i), text_w, th.STAGE, 2)[0]
-            for i, s in enumerate(self.stages)
+            wrap(stage_name(self.lang, s, i), text_w, th.STAGE)
+            for i, s in zip(self.indices, self.stages, strict=True)
         ]
         rows = max((len(n) for n in names), default=1)
         height = max(32.0, 2 * 7 + rows * th.STAGE.pitch)
@@ -272,10 +326,10 @@ class _Builder:
             empty = th.TextStyle(th.STAGE.size, bold=True, color=th.FAINT, leading=th.STAGE.leading)
             lines = text_block(box.x + box.w / 2, top, [text], empty, ha="center")
             self.add(Cell(Kind.STAGE, box, lines))
-        last = max(len(self.stages) - 1, 1)
-        for index, lines in enumerate(names):
-            x = self.col_x(index)
-            at = index / last
+        last = max(len(self.map.stages) - 1, 1)
+        for column, (index, lines) in enumerate(zip(self.indices, names, strict=True)):
+            x = self.col_x(column)
+            at = index / last  # the colour and time of day of its place in the whole map
             icon = ("sun" if at < 0.6 else "moon") if day else None
             self.layout.chevrons.append(
                 Chevron(Box(x, self.y, self.col_w, height), at, index == 0, icon)
@@ -289,18 +343,20 @@ class _Builder:
     # -- lanes ----------------------------------------------------------------------------
     def label(self, lane: Lane, height: float, reserve: float = 0.0) -> Cell:
         box = Box(th.MARGIN, self.y, th.LABEL_W, height)
-        lines, _ = fit(
-            lane_label(self.lang, lane), th.LABEL_W - 2 * th.PAD - reserve, th.LANE_LABEL, 3
-        )
+        lines = self.label_lines(lane, reserve)
         top = self.y + (height - len(lines) * th.LANE_LABEL.pitch) / 2
         placed = text_block(box.x + th.PAD, top, lines, th.LANE_LABEL)
         return self.add(Cell(Kind.LABEL, box, placed, lane=lane))
+
+    def label_lines(self, lane: Lane, reserve: float = 0.0) -> list[str]:
+        return wrap(lane_label(self.lang, lane), th.LABEL_W - 2 * th.PAD - reserve, th.LANE_LABEL)
 
     @staticmethod
     def label_height(lines: int) -> float:
         return lines * th.LANE_LABEL.pitch + 2 * th.PAD
 
-    def items_of(self, stage: Stage, lane: Lane) -> list[Item]:
+    @staticmethod
+    def items_of(stage: Stage, lane: Lane) -> list[Item]:
         if lane == Lane.OWNER:
             return [stage.owner] if stage.owner else []
         return stage.items(lane)
@@ -309,24 +365,34 @@ class _Builder:
         style = th.PAIN if lane == Lane.PAINS else th.BODY
         bulleted = lane != Lane.OWNER
         text_w = self.col_w - 2 * th.PAD - (th.BULLET_INDENT if bulleted else 0.0)
-        wrapped = [
-            [b for b in (wrap(i.text, text_w, style) for i in self.items_of(s, lane)) if b]
-            for s in self.stages
-        ] or [[]]
-        capacity = th.MAX_LINES[lane] * style.pitch + 2 * th.ITEM_GAP
-        needed = max(natural_height(blocks, style) for blocks in wrapped)
-        inner = min(max(needed, th.MIN_LINES * style.pitch), capacity)
-        label_lines = len(
-            fit(lane_label(self.lang, lane), th.LABEL_W - 2 * th.PAD, th.LANE_LABEL, 3)[0]
-        )
-        height = max(inner + 2 * th.PAD, self.label_height(label_lines))
+        cells = []
+        for stage in self.stages or [None]:
+            items = self.items_of(stage, lane) if stage is not None else []
+            blocks = [b for b in (wrap(i.text, text_w, style) for i in items) if b]
+            shown, left = fill(blocks)
+            if left:
+                more = tr(self.lang, "render.more_in_pdf", count=left)
+                shown.append(wrap(more, text_w, th.TextStyle(style.size, color=th.MUTED)))
+            cells.append((shown, left))
+        needed = max(natural_height(shown, style) for shown, _ in cells)
+        inner = max(needed, th.MIN_LINES * style.pitch)
+        height = max(inner + 2 * th.PAD, self.label_height(len(self.label_lines(lane))))
         self.label(lane, height)
-        for index, blocks in enumerate(wrapped):
-            box = Box(self.col_x(index), self.y, self.col_w, height)
-            shown, cut = fill(blocks, height - 2 * th.PAD, style, text_w)
+        for column, (shown, left) in enumerate(cells):
+            box = Box(self.col_x(column), self.y, self.col_w, height)
             lines, bullets = self.place(box.x + th.PAD, box.y + th.PAD, shown, style, bulleted)
-            stage = index if self.stages else None
-            self.add(Cell(Kind.LANE, box, lines, bullets, stage, lane, truncated=cut))
+            if left:  # the note is muted and has no bullet
+                note = shown[-1]
+                lines = lines[: len(lines) - len(note)]
+                lines += text_block(
+                    box.x + th.PAD + (th.BULLET_INDENT if bulleted else 0.0),
+                    box.y + th.PAD + natural_height(shown, style) - len(note) * style.pitch,
+                    note,
+                    th.TextStyle(style.size, color=th.MUTED),
+                )
+                bullets = bullets[:-1]
+            stage = self.indices[column] if self.stages else None
+            self.add(Cell(Kind.LANE, box, lines, bullets, stage, lane, truncated=bool(left)))
         self.y += height + th.GAP
 
     @staticmethod
@@ -346,22 +412,103 @@ class _Builder:
         return lines, bullets
 
     def emotion_lane(self) -> None:
-        height = th.EMOTION_H
-        label = self.label(Lane.EMOTION, height, reserve=18)  # room for the scale
-        box = Box(self.grid_x, self.y, self.grid_w, height)
-        self.add(Cell(Kind.EMOTION, box, lane=Lane.EMOTION))
+        """The legend (each persona's line, the spread bar), the curves with a face per rated
+        stage, and under them each stage's emotion words, each after its persona's face."""
+        top = self.y
+        legend_h = self.emotion_legend(top + th.PAD)
+        plot = Box(self.grid_x, top + th.PAD + legend_h, self.grid_w, th.EMOTION_PLOT_H)
         count = len(self.layout.personas)
-        step = min(2 * th.FACE_RADIUS + 3, (self.col_w - 4 * th.FACE_RADIUS) / max(count - 1, 1))
+        room = self.col_w - 2 * th.FACE_RADIUS - 16
+        step = min(2 * th.FACE_RADIUS + 5, room / max(count - 1, 1))
         offsets = tuple((j - (count - 1) / 2) * step for j in range(count))
         centres = tuple(self.col_x(i) + self.col_w / 2 for i in range(len(self.stages)))
-        area = EmotionArea(box, centres, offsets)
+        area = EmotionArea(plot, centres, offsets)
         self.layout.emotion = area
+        words_h = self.emotion_words(plot.bottom + 2)
+        height = plot.bottom + 2 + words_h + th.PAD - top
+        label_h = self.label_height(len(self.label_lines(Lane.EMOTION, 18)))
+        height = max(height, label_h)
+        label = self.label(Lane.EMOTION, height, reserve=18)  # room for the scale
+        self.add(Cell(Kind.EMOTION, Box(self.grid_x, top, self.grid_w, height), lane=Lane.EMOTION))
         # The scale, written on the lane's label at the height of each whole score.
         right = label.box.right - 6
         for score in (EMOTION_MAX, 0, EMOTION_MIN):
-            top = area.score_y(score) - th.SCALE.pitch / 2
-            label.lines += text_block(right, top, [score_text(score)], th.SCALE, ha="right")
-        self.y += height + th.GAP
+            mark = area.score_y(score) - th.SCALE.pitch / 2
+            label.lines += text_block(right, mark, [score_text(score)], th.SCALE, ha="right")
+        self.y = top + height + th.GAP
+
+    def emotion_legend(self, top: float) -> float:
+        """Each persona's line as it is drawn, with the name, and the spread bar when a group
+        rated: in rows across the lane. Its height."""
+        style = th.EMOTION_LEGEND
+        entries: list[tuple[Swatch, list[str]]] = []
+        sample_w, name_w = 24.0, 200.0
+        for j, name in enumerate(self.layout.personas):
+            entries.append((Swatch("line", 0.0, 0.0, persona=j), wrap(name, name_w, style)))
+        spread = any(
+            (low_high := s.emotion_spread(p)) is not None and low_high[0] != low_high[1]
+            for s in self.stages
+            for p in self.layout.personas
+        )
+        if spread:
+            words = wrap(tr(self.lang, "render.spread"), name_w, style)
+            entries.append((Swatch("spread", 0.0, 0.0), words))
+        if not entries:
+            return 0.0
+        left, right = self.grid_x + th.PAD, self.grid_x + self.grid_w - th.PAD
+        x, y, row_h = left, top, 0.0
+        cell_lines: list[Line] = []
+        for swatch, lines in entries:
+            width = sample_w + 6 + max(text_width(line, style) for line in lines)
+            if x > left and x + width > right:
+                x, y, row_h = left, y + row_h + 2, 0.0
+            middle = y + style.pitch / 2
+            self.layout.swatches.append(
+                Swatch(swatch.kind, x, middle, persona=swatch.persona, score=swatch.score)
+            )
+            cell_lines += text_block(x + sample_w + 6, y, lines, style)
+            row_h = max(row_h, len(lines) * style.pitch)
+            x += width + 16
+        box = Box(self.grid_x, top, self.grid_w, y + row_h - top)
+        self.add(Cell(Kind.LEGEND, box, cell_lines, lane=Lane.EMOTION))
+        return y + row_h - top + 4
+
+    def emotion_words(self, top: float) -> float:
+        """Per stage, each persona's words (everyone's, once each), after a small face in the
+        persona's colour with the persona's score: in full, wrapped. Their height."""
+        style = th.EMOTION_WORD
+        named = len(self.layout.personas) > 1
+        indent = 2 * WORD_FACE_RADIUS + 4
+        tallest = 0.0
+        for column, stage in enumerate(self.stages):
+            x = self.col_x(column) + th.PAD
+            text_w = self.col_w - 2 * th.PAD - indent
+            y = top
+            lines: list[Line] = []
+            for j, persona in enumerate(self.layout.personas):
+                words = list(dict.fromkeys(w.strip() for w in stage.words_for(persona)))
+                mean = stage.emotion_of(persona)
+                if not words or mean is None:
+                    continue
+                said = ", ".join(w for w in words if w)
+                text = tr(self.lang, "render.persona_words", persona=persona, words=said)
+                wrapped = wrap(text if named else said, text_w, style)
+                if not wrapped:
+                    continue
+                if y > top:
+                    y += th.ITEM_GAP
+                face_y = baseline(y, style) - 0.35 * style.size
+                self.layout.swatches.append(
+                    Swatch("face", x + WORD_FACE_RADIUS, face_y, persona=j, score=mean)
+                )
+                lines += text_block(x + indent, y, wrapped, style)
+                y += len(wrapped) * style.pitch
+            if lines:
+                box = Box(self.col_x(column), top, self.col_w, y - top)
+                index = self.indices[column]
+                self.add(Cell(Kind.WORDS, box, lines, stage=index, lane=Lane.EMOTION))
+            tallest = max(tallest, y - top)
+        return tallest
 
     def visibility(self) -> None:
         """The line of visibility: what lies under it the customer never sees."""
@@ -405,24 +552,22 @@ class _Builder:
         heading = th.TextStyle(th.BODY.size, bold=True)
         columns = []
         for key, items in (("render.needs_have", needs.have), ("render.needs_need", needs.need)):
-            title, _ = fit(tr(self.lang, key), half - 2 * th.PAD, heading, 1)
+            title = wrap(tr(self.lang, key), half - 2 * th.PAD, heading)
             blocks = [b for b in (wrap(i.text, text_w, th.BODY) for i in items) if b]
             columns.append((title, blocks))
-        capacity = 8 * th.BODY.pitch + 2 * th.ITEM_GAP
-        inner = min(max(natural_height(b, th.BODY) for _, b in columns), capacity)
-        inner = max(inner, th.BODY.pitch)
-        height = max(2 * th.PAD + heading.pitch + 2 + inner, self.label_height(1))
+        title_h = max(len(t) for t, _ in columns) * heading.pitch
+        inner = max(max(natural_height(b, th.BODY) for _, b in columns), th.BODY.pitch)
+        name = wrap(tr(self.lang, "render.needs"), th.LABEL_W - 2 * th.PAD, th.LANE_LABEL)
+        height = max(2 * th.PAD + title_h + 2 + inner, self.label_height(len(name)))
         box = Box(th.MARGIN, self.y, th.LABEL_W, height)
-        name = fit(tr(self.lang, "render.needs"), th.LABEL_W - 2 * th.PAD, th.LANE_LABEL, 2)[0]
         top = self.y + (height - len(name) * th.LANE_LABEL.pitch) / 2
         self.add(Cell(Kind.LABEL, box, text_block(box.x + th.PAD, top, name, th.LANE_LABEL)))
         for index, (title, blocks) in enumerate(columns):
             box = Box(self.grid_x + index * (half + th.GAP), self.y, half, height)
-            shown, cut = fill(blocks, inner, th.BODY, text_w)
-            top = box.y + th.PAD + heading.pitch + 2
-            lines, bullets = self.place(box.x + th.PAD, top, shown, th.BODY, bulleted=True)
+            top = box.y + th.PAD + title_h + 2
+            lines, bullets = self.place(box.x + th.PAD, top, blocks, th.BODY, bulleted=True)
             lines = text_block(box.x + th.PAD, box.y + th.PAD, title, heading) + lines
-            self.add(Cell(Kind.NEEDS, box, lines, bullets, truncated=cut))
+            self.add(Cell(Kind.NEEDS, box, lines, bullets))
         self.y += height + th.GAP
 
     def footer(self) -> None:
@@ -430,7 +575,7 @@ class _Builder:
         if not names:
             return
         text = tr(self.lang, "render.contributors", names=names)
-        lines, _ = fit(text, self.content_w, th.FOOTER, 2)
+        lines = wrap(text, self.content_w, th.FOOTER)
         box = Box(th.MARGIN, self.y + 2, self.content_w, len(lines) * th.FOOTER.pitch)
         self.add(Cell(Kind.FOOTER, box, text_block(box.x, box.y, lines, th.FOOTER)))
         self.y = box.bottom
@@ -445,5 +590,8 @@ class _Builder:
         return self.layout
 
 
-def build_layout(journey_map: JourneyMap, lang: str) -> Layout:
-    return _Builder(journey_map, lang).build()
+def build_layout(
+    journey_map: JourneyMap, lang: str, stages: tuple[int, ...] | None = None
+) -> Layout:
+    """The map laid out whole, or for the given stages only (a part: its header says which)."""
+    return _Builder(journey_map, lang, stages).build()

@@ -10,11 +10,18 @@ import matplotlib
 
 from flows.spec import Lane, MapType
 
-# DejaVu Sans ships with matplotlib and covers Latin Extended (ą ę ł ż ó „ ” –): using its files
-# by path, for drawing and for measuring alike, keeps a user's matplotlibrc out of the picture.
+# DejaVu Sans ships with matplotlib and covers Latin Extended (ą ę ł ż ó „ ” –), Greek and
+# Cyrillic; Noto Emoji (bundled, OFL: renderers/fonts/) draws the emoji DejaVu lacks. Using the
+# files by path, for drawing and for measuring alike, keeps a user's matplotlibrc out of it.
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 REGULAR_FONT = FONT_DIR / "DejaVuSans.ttf"
 BOLD_FONT = FONT_DIR / "DejaVuSans-Bold.ttf"
+EMOJI_FONT = Path(__file__).parent / "fonts" / "NotoEmoji-Regular.ttf"
+# Each face and the fonts that draw what it lacks, in the order they are tried.
+FONT_CHAIN: dict[bool, tuple[Path, ...]] = {
+    False: (REGULAR_FONT, EMOJI_FONT),
+    True: (BOLD_FONT, EMOJI_FONT),
+}
 
 INK = "#1f2933"
 MUTED = "#5f6b7a"
@@ -67,10 +74,6 @@ MARGIN = 22.0
 LABEL_W = 108.0  # the lane-name column
 GAP = 6.0  # between cells
 COL_W = 178.0  # one stage column
-# Past eight stages the columns narrow (down to MIN_COL_W) so the whole map, scaled to the
-# preview's long side, still shows body text about 12 px tall on a phone.
-MIN_COL_W = 150.0
-GRID_BUDGET = 1500.0
 MIN_GRID_W = 3 * COL_W + 2 * GAP  # a one- or two-stage map still leaves room for its header
 PAD = 7.0  # inside a cell
 ITEM_GAP = 3.0  # between two items in a cell
@@ -80,16 +83,10 @@ EMOTION_H = 156.0
 VISIBILITY_GAP = 22.0  # the band the line of visibility is drawn in
 CORNER = 4.0
 
-# How many lines a cell may grow to before it ends in "…" (the exports carry the rest).
-MAX_LINES: dict[Lane, int] = {
-    Lane.TOUCHPOINTS: 8,
-    Lane.ACTIONS: 10,
-    Lane.THOUGHTS: 8,
-    Lane.PAINS: 10,
-    Lane.OPPORTUNITIES: 10,
-    Lane.OWNER: 3,
-    Lane.BACKSTAGE: 10,
-}
+# A cell grows to hold all its text. Only past this many lines — far beyond what the
+# interview's limits allow (12 items of 300 characters are ~130 lines in the narrowest
+# column) — does it stop, saying how many items are left for the PDF.
+MAX_CELL_LINES = 400
 MIN_LINES = 2  # an empty lane keeps a visible row
 
 # Lane label colour and the tint of its cells.
@@ -122,12 +119,23 @@ DAY_STEPS = ("#f08c00", "#1c7ed6", "#3b5bdb", "#862e9c", "#25316d")
 SUN = "#ffd43b"
 MOON = "#f1f3f5"
 
-# One colour per persona (at most five); kept apart from the red-to-green of the scores.
+# One colour and one line style per persona (at most five), so the curves are told apart
+# even where colours are hard to tell; kept apart from the red-to-green of the scores.
 PERSONA_COLOURS = ("#1c64f2", "#c2255c", "#0ca678", "#7048e8", "#8d5524")
+PERSONA_DASHES: tuple[tuple[float, ...] | None, ...] = (
+    None,  # solid
+    (3.2, 1.6),  # dashed (in line widths)
+    (0.1, 1.6),  # dotted
+    (3.2, 1.4, 0.1, 1.4),  # dash-dot
+    (6.0, 1.6),  # long dash
+)
 
 # Emotion: faces go from red through amber to green.
 SCORE_RAMP = ("#d92d2d", "#f76707", "#f5b700", "#82c91e", "#2f9e44")
 FACE_RADIUS = 8.5
+EMOTION_PLOT_H = 150.0  # the curves' part of the emotion lane
+EMOTION_WORD = TextStyle(7.5, color="#3d4651")
+EMOTION_LEGEND = TextStyle(7.5, color=MUTED)
 FACE_INK = "#212529"
 ZERO_LINE = "#868e96"
 SPREAD_ALPHA = 0.25
@@ -135,3 +143,9 @@ SPREAD_ALPHA = 0.25
 # Preview: the long side Telegram keeps for a photo; it is what a phone shows.
 PREVIEW_LONG_SIDE = 2560
 FULL_DPI = 200
+# The full-resolution PNG stays under this many pixels (a tall map gets a lower dpi rather
+# than a 500 MB pixel buffer); 200 dpi up to about a 4,500 × 8,800 px map.
+FULL_MAX_PIXELS = 40_000_000
+# Body text at least this tall on the photo a phone shows; a map that would be smaller is sent
+# as parts (stages 1–5, 6–10).
+MIN_BODY_PX = 12.0

@@ -10,7 +10,8 @@ import resource
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from renderers.document import Checklist
 from renderers.export import export_map
-from renderers.image import render_png
+from renderers.image import render_pictures, render_png
+from renderers.pictures import MapPictures, PhotoLimits
 
 
 def background() -> None:
@@ -43,11 +44,22 @@ def warm_up() -> None:
 def render_job(map_json: str, fmt: str, lang: str | None, checklist: Checklist) -> bytes:
     """One render: the map travels as its JSON text (small and cheap to pickle)."""
     try:
-        return export_map(JourneyMap.from_json(map_json), fmt, lang=lang, checklist=checklist)
+        # Validated where it came in (the bot, the CLI); the limits need no second check here.
+        journey_map = JourneyMap.from_json(map_json, limits=None)
+        return export_map(journey_map, fmt, lang=lang, checklist=checklist)
     finally:
         # A figure is a web of reference cycles holding its pixel buffer (tens of MB at full
         # resolution): collected now, a worker stays near 140 MB instead of growing by one
         # buffer per render until the cyclic collector happens to run. Costs ~30 ms.
+        gc.collect()
+
+
+def pictures_job(map_json: str, lang: str | None, limits: PhotoLimits) -> MapPictures:
+    """The bot's pictures of a map: the photo(s) and the full-resolution PNG, drawn once."""
+    try:
+        journey_map = JourneyMap.from_json(map_json, limits=None)
+        return render_pictures(journey_map, lang, limits)
+    finally:
         gc.collect()
 
 

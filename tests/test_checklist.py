@@ -228,9 +228,9 @@ def long_map():
     for i in range(10):
         stages.append(
             stage(
-                f"Etap {i} " + "bardzo długa nazwa etapu " * 6,
+                f"Etap {i} " + "bardzo długa nazwa etapu " * 4,  # within the 120 characters
                 touchpoints=[f"Kanał {j}" for j in range(8)] if i % 2 else (),
-                pains=[f"Problem {j} " + "ż" * 290 for j in range(12)],
+                pains=[f"Problem {j} " + "ż" * 288 for j in range(12)],  # within 300
                 owner=None,
                 emotions={"Budi": 2 if i % 2 else -2, "Sari": [2, -2]},
             )

@@ -128,7 +128,8 @@ def test_a_full_map_against_its_copy_stays_legible() -> None:
     tall on the phone-sized picture, as the map itself promises."""
     stages = [(f"Stage {i}", {"Dewi": i % 5 - 2, "Budi": 0}) for i in range(10)]
     before = journey("M", stages)
-    after = journey("M", [*stages[:5], ("New A", {}), ("New B", {}), *stages[5:]])
+    # Two stages added, two removed: twelve columns from two maps of ten (the most there are).
+    after = journey("M", [*stages[:5], ("New A", {}), ("New B", {}), *stages[5:8]])
     drawing = draw_comparison(before, after)
     assert len(drawing.columns) == 12
     assert th.BODY.size / 72 * preview_dpi(drawing.layout) >= 12
@@ -277,7 +278,7 @@ def test_emoji_in_user_text_never_become_boxes() -> None:
     ok = drawable()
     for text in texts(drawing):
         assert all(ch in ok for ch in text), text
-    assert "Delivery · Dewi: −2 → +1 (+3)" in texts(drawing)
+    assert "Delivery 🚚 · Dewi 😤: −2 → +1 (+3)" in texts(drawing)  # Noto Emoji draws them
 
 
 # -- nothing to compare ---------------------------------------------------------------------

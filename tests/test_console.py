@@ -197,3 +197,52 @@ def test_render_converts_a_saved_map_to_every_format(tmp_path: Path) -> None:
     assert "Touchpoints" in (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
     wrong = run_chat(tmp_path, b"", "render", str(source), "-o", str(tmp_path / "map.txt"))
     assert wrong.returncode != 0 and b"map.txt" in wrong.stderr
+
+
+def _edited(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    data = json.loads((Path(__file__).parents[1] / "examples" / "kopi-senja.json").read_text())
+    change(data)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "line"),
+    [
+        (
+            lambda d: d["stages"][2]["emotions"][0].update(score=7),
+            "stages[2].emotions[0].score: 7 is outside −2..+2",
+        ),
+        (
+            lambda d: d["stages"][1]["emotions"][1].update(persona="Ghost"),
+            "stages[1].emotions[1].persona: 'Ghost' is not one of the map's personas",
+        ),
+        (
+            lambda d: d["stages"][0]["pains"][0].update(text="x" * 301),
+            "stages[0].pains[0].text: 301 characters, at most 300",
+        ),
+        (lambda d: d.update(stages=d["stages"] * 3), "stages: 15 stages, at most 10"),
+        (lambda d: d["stages"][0].pop("name"), "stages[0].name: Field required"),
+    ],
+    ids=["score", "persona", "length", "stages", "missing"],
+)
+def test_render_refuses_a_bad_map_in_one_line_naming_the_field(
+    tmp_path: Path, change, line: str
+) -> None:  # type: ignore[no-untyped-def]
+    source = _edited(tmp_path, change)
+    out = tmp_path / "map.png"
+    done = run_chat(tmp_path, b"", "render", str(source), "-o", str(out))
+    error = done.stderr.decode()
+    assert done.returncode == 1 and not out.exists()
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert error.startswith(f"journeybot: {source}: {line}"), error
+
+
+def test_render_to_a_place_it_cannot_write_says_so_in_one_line(tmp_path: Path) -> None:
+    source = Path(__file__).parents[1] / "examples" / "kopi-senja.json"
+    done = run_chat(tmp_path, b"", "render", str(source), "-o", "/proc/nope/x.csv")
+    error = done.stderr.decode()
+    assert done.returncode == 1
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert error.startswith("journeybot: cannot write /proc/nope/x.csv: "), error

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -159,6 +160,53 @@ async def test_metrics_count_updates_and_health_is_ok(
     finally:
         await bot.stop()
     assert not tracebacks(bot), bot.output()[-3000:]
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def render_workers(bot_pid: int) -> list[int]:
+    """The render pool's workers: the children of the bot's multiprocessing fork server."""
+    servers = [p for p in children_of(bot_pid) if "forkserver" in _cmdline(p)]
+    return sorted(w for server in servers for w in children_of(server))
+
+
+async def test_a_killed_render_worker_is_replaced_by_the_health_check(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    bot, port = polling_bot(api, sqlite_url, tmp_path)
+    await bot.start()
+    assert bot.process is not None
+    try:
+        workers = render_workers(bot.process.pid)
+        assert len(workers) == 2, "the bot's two render workers were not found"
+        os.kill(workers[-1], signal.SIGKILL)
+        for _ in range(60):  # scraped as a monitor would, until the pool was found broken
+            health = await get(port, "/healthz")
+            assert health.status_code == 200, health.text
+            if "render pool was broken" in bot.output():
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise AssertionError("the dead worker was never noticed:\n" + bot.output())
+        replaced = render_workers(bot.process.pid)
+        assert workers[-1] not in replaced and len(replaced) == 2, (workers, replaced)
+    finally:
+        await bot.stop()
+    assert not tracebacks(bot), bot.output()[-3000:]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 async def test_healthz_turns_503_while_the_database_is_down(

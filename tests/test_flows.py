@@ -7,6 +7,7 @@ import pytest
 from flows.engine import Outcome, handle, start
 from flows.i18n import t
 from flows.interview import Event, Interview, Position, positions
+from flows.model import JourneyMap
 from flows.spec import LIMITS, LIST_LANES, Lane, MapType
 from flows.steps import STEP, STEPS, Kind
 from tests.scripted import ANIA, BUDI, CITRA, Interviewee
@@ -204,6 +205,19 @@ def test_edit_emotions_asks_each_persona_then_returns_to_review() -> None:
     stage = iv.map.stages[0]
     assert stage.emotion_of("Persona1") == 2 and stage.emotion_of("Persona2") == -2
     assert stage.words_for("Persona2") == ["furious"]
+
+
+def test_editing_the_personas_drops_the_ratings_of_a_removed_one() -> None:
+    """A persona taken off the list takes its ratings along: the map stays valid (no rating
+    for an unknown persona), through JSON and as a finished map."""
+    _, iv = at("review", personas=2, stages=2)
+    assert {r.persona for r in iv.map.stages[0].emotions} == {"Persona1", "Persona2"}
+    choose(iv, "edit:personas")
+    say(iv, "Persona2: still here\nDewi: new")
+    command(iv, "done")
+    assert iv.state == "review"
+    assert {r.persona for s in iv.map.stages for r in s.emotions} == {"Persona2"}
+    assert JourneyMap.from_json(clone(iv).map.to_json()) == iv.map
 
 
 def test_edit_title_and_stages_from_review_keeps_answers_of_kept_stages() -> None:

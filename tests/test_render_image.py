@@ -4,23 +4,33 @@ their score, every language's labels and letters, and partial maps."""
 
 from __future__ import annotations
 
+import io
 import struct
 import warnings
 from functools import cache
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.text import Text
 
+from bot.telegram_limits import PHOTO
 from flows.i18n import domain
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
 from renderers import theme as th
 from renderers.examples import example_paths, load_example, stress_map
-from renderers.image import MapDrawing, draw_map, png_bytes, preview_dpi
+from renderers.image import (
+    MapDrawing,
+    draw_map,
+    png_bytes,
+    preview_dpi,
+    raster_text,
+    render_pictures,
+)
 from renderers.labels import LOCALES
 from renderers.layout import Kind
-from renderers.textfit import ELLIPSIS, clean, drawable
+from renderers.textfit import clean, drawable
 
 EXAMPLES = [path.stem for path in example_paths()]
 MAPS = [*EXAMPLES, "stress"]
@@ -32,6 +42,15 @@ def test_there_are_three_examples() -> None:
     assert len(EXAMPLES) == 3
 
 
+@pytest.fixture(autouse=True, scope="module")
+def unhinted_text():
+    """Text measured as the PDF draws it (vector, unhinted) and as the PNG's own glyph
+    placement does (unhinted advances): Agg's hinting would round every advance to a whole
+    pixel at 72 dpi, which no picture the map makes goes through any more."""
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        yield
+
+
 @cache
 def journey(name: str) -> JourneyMap:
     return stress_map() if name == "stress" else load_example(name)
@@ -39,12 +58,22 @@ def journey(name: str) -> JourneyMap:
 
 @cache
 def drawn(name: str) -> tuple[MapDrawing, float]:
-    """The map drawn at its preview resolution, where text is smallest and hinting roughest."""
+    """The map drawn at its preview resolution, where text is smallest and hinting roughest;
+    at least 72 dpi (a point a pixel): the largest map's overview photo shows text 2 px tall,
+    where whole-pixel rounding would be all the test measured."""
     drawing = draw_map(journey(name))
-    dpi = preview_dpi(drawing.layout)
+    dpi = max(preview_dpi(drawing.layout), 72.0)
     drawing.figure.set_dpi(dpi)
     drawing.figure.canvas.draw()
     return drawing, dpi
+
+
+def picture_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format in ("PNG", "JPEG")
+        return image.size
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -59,17 +88,27 @@ def extents(drawing: MapDrawing) -> list[tuple[Text, object]]:
 
 # -- size ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", MAPS)
-def test_preview_fits_send_photo_and_stays_legible(name: str) -> None:
-    drawing, dpi = drawn(name)
-    data = png_bytes(drawing, dpi)
-    width, height = png_size(data)
-    assert width + height <= 10_000
-    assert max(width, height) / min(width, height) <= 20
-    assert len(data) < 10 * 1024 * 1024
-    assert max(width, height) <= th.PREVIEW_LONG_SIDE
-    assert abs(width - drawing.layout.width / 72 * dpi) <= 1
-    # Body text at least 12 px tall on the phone-sized picture.
-    assert th.BODY.size / 72 * dpi >= 12
+def test_photos_fit_send_photo_and_examples_stay_legible(name: str) -> None:
+    pictures = render_pictures(journey(name), limits=PHOTO)
+    assert pictures.photos and len(pictures.photos) == len(pictures.parts)
+    for data, size in zip(pictures.photos, pictures.photo_sizes, strict=True):
+        width, height = picture_size(data)
+        assert (width, height) == size
+        assert width + height <= PHOTO.max_side_sum
+        assert max(width, height) / min(width, height) <= PHOTO.max_ratio
+        assert len(data) <= PHOTO.max_bytes
+    if name != "stress":  # an everyday map: one photo, body text at least 12 px tall on it
+        drawing = draw_map(journey(name))
+        assert len(pictures.photos) == 1
+        width, height = pictures.photo_sizes[0]
+        shown = min(1.0, PHOTO.long_side / max(width, height)) * width  # as the phone gets it
+        assert th.BODY.size * shown / drawing.layout.width >= th.MIN_BODY_PX
+    assert png_size(pictures.full_png) == pictures.full_size
+    if name == "stress":  # past the photo limits (width + height): downsized with Pillow
+        assert pictures.photos[0] != pictures.full_png
+        assert max(pictures.photo_sizes[0]) <= PHOTO.long_side
+    else:  # already a valid photo: sent as drawn, no second encoding
+        assert pictures.photos == [pictures.full_png]
 
 
 def test_full_resolution_is_larger_and_keeps_the_layout() -> None:
@@ -95,6 +134,26 @@ def test_every_text_lies_inside_its_cell(name: str) -> None:
             assert inner.y0 >= box.y0 - TOLERANCE and inner.y1 <= box.y1 + TOLERANCE, where
             checked += 1
     assert checked > 20
+
+
+@pytest.mark.parametrize("name", MAPS)
+def test_the_pngs_text_stays_inside_its_cells_too(name: str) -> None:
+    """The PNG draws its text itself (renderers.image.raster_text): each line's ink, at the
+    photo's resolution, inside the cell it belongs to."""
+    drawing = draw_map(journey(name), text="raster")
+    dpi = max(preview_dpi(drawing.layout), 72.0)
+    from PIL import Image
+
+    image = Image.new("RGB", (round(drawing.layout.width / 72 * dpi) + 1,) * 2)
+    owner = {id(line): cell for cell in drawing.layout.cells for line in cell.lines}
+    inked = raster_text(image, drawing.overlay, dpi)
+    assert len(inked) > 20
+    scale = dpi / 72
+    for line, (x0, y0, x1, y1) in inked:
+        box = owner[id(line)].box
+        where = (owner[id(line)].kind, line.text)
+        assert x0 >= box.x * scale - 1 and x1 <= box.right * scale + 1, where
+        assert y0 >= box.y * scale - 1 and y1 <= box.bottom * scale + 1, where
 
 
 @pytest.mark.parametrize("name", MAPS)
@@ -136,13 +195,17 @@ def test_every_stage_header_is_drawn_whole(name: str) -> None:
     assert headers == {i: s.name for i, s in enumerate(journey(name).stages)}
 
 
-def test_what_does_not_fit_ends_with_an_ellipsis() -> None:
+def test_the_largest_map_the_interview_allows_shows_every_item_in_full() -> None:
     drawing, _ = drawn("stress")
+    journey_map = journey("stress")
     lanes = [c for c in drawing.cells if c.cell.kind == Kind.LANE]
     assert len(lanes) == 10 * (len(lanes_for(MapType.BLUEPRINT)) - 1)
     for cell in lanes:
-        assert cell.cell.truncated
-        assert cell.texts[-1].get_text().endswith(ELLIPSIS)
+        assert not cell.cell.truncated
+        stage = journey_map.stages[cell.cell.stage]
+        items = [stage.owner] if cell.cell.lane == Lane.OWNER else stage.items(cell.cell.lane)
+        shown = "".join(t.get_text() for t in cell.texts).replace(" ", "")
+        assert shown == "".join(clean(i.text) for i in items).replace(" ", "")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -193,7 +256,7 @@ def test_a_group_map_shows_the_spread_of_ratings() -> None:
         if s.emotion_spread(p) and s.emotion_spread(p)[0] != s.emotion_spread(p)[1]
     ]
     assert len(spreads) >= 3
-    lines = drawing.emotion_axes.lines
+    lines = drawing.emotion_lines
     drawn_spans = [tuple(line.get_ydata()) for line in lines if line.get_alpha() == th.SPREAD_ALPHA]
     assert sorted(drawn_spans) == sorted(spreads)
 
@@ -227,12 +290,12 @@ def test_the_language_can_be_overridden() -> None:
     assert "Problemy" in texts and "Titik masalah" not in texts
 
 
-def test_polish_and_indonesian_letters_are_drawn_and_emoji_never_become_boxes() -> None:
-    title = "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍🏽 ❤️ 👨‍👩‍👧"
+def test_polish_and_indonesian_letters_and_emoji_are_drawn_never_as_boxes() -> None:
+    title = "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍🏽 ❤️ 👨‍👩‍👧 🥐 ⭐ 💳 📱"
     stage = Stage(
         name="Pembelian 🛒", touchpoints=[Item(text="Antre lama 😤! Kasir 👩🏻‍💼", author=ME)]
     )
-    stage.rate(Rating(persona="Budi 😎", score=-1, author=ME))
+    stage.rate(Rating(persona="Budi 😎", score=-1, word="panik 😱", author=ME))
     journey_map = JourneyMap(
         title=title, personas=[Persona(name="Budi 😎", author=ME)], stages=[stage]
     )
@@ -240,18 +303,39 @@ def test_polish_and_indonesian_letters_are_drawn_and_emoji_never_become_boxes() 
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         drawing = draw_map(journey_map)
         png_bytes(drawing, 50)
+        raster = draw_map(journey_map, text="raster")
+        png_bytes(raster, 50)
     texts = [t.get_text() for c in drawing.cells for t in c.texts]
-    assert "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀 ❤" in texts  # DejaVu's own symbols stay
-    assert "Antre lama! Kasir" in texts
+    shown = {c.cell.kind: " ".join(t.get_text() for t in c.texts) for c in drawing.cells}
+    # Noto Emoji draws each emoji by itself: joiners, skin tones and selectors are left out.
+    assert shown[Kind.TITLE] == "Zażółć gęślą jaźń „cytat” – Ąę Łódź 😀👍 ❤ 👨👩👧 🥐 ⭐ 💳 📱"
+    assert "Antre lama 😤! Kasir 👩💼" in texts
+    assert "Pembelian 🛒" in texts and "Budi 😎" in texts
     assert all(ch in drawable() for text in texts for ch in text)
+    assert [line.text for line in raster.overlay] == texts  # the PNG draws the same lines
 
 
-def test_cleaning_drops_only_what_the_font_cannot_draw() -> None:
-    assert clean("late 😤!") == "late!"
-    assert clean("ok 👍🏽 done") == "ok done"
+def test_the_emoji_are_really_drawn_in_the_png() -> None:
+    """A line of emoji only leaves ink on the picture: the fallback font drew them."""
+    from PIL import Image
+
+    plain = JourneyMap(title="Kopi", stages=[Stage(name="A"), Stage(name="B")])
+    emoji = plain.model_copy(update={"title": "🥐⭐💳📱"})
+    ink = []
+    for journey_map in (plain, emoji):
+        image = Image.open(io.BytesIO(png_bytes(draw_map(journey_map, text="raster"), 72)))
+        top = image.convert("L").crop((0, 30, image.width, 60))
+        ink.append(int((np.asarray(top) < 128).sum()))
+    assert ink[1] > 0.5 * ink[0] > 0
+
+
+def test_cleaning_drops_only_what_no_bundled_font_can_draw() -> None:
+    assert clean("late 😤!") == "late 😤!"
+    assert clean("ok 👍🏽 done") == "ok 👍 done"
     assert clean("Kopi ☕ enak ☺") == "Kopi ☕ enak ☺"
     assert clean("Zażółć „gęślą” jaźń – ok") == "Zażółć „gęślą” jaźń – ok"
-    assert clean("👍") == ""
+    assert clean("👍") == "👍"
+    assert clean("late 漢!") == "late!"  # no bundled font has CJK (the exports keep it)
 
 
 def test_dollar_signs_stay_plain_text() -> None:
@@ -301,6 +385,7 @@ PARTIAL = {
     ),
     "one stage rated": JourneyMap(
         map_type=MapType.DAY_IN_LIFE,
+        personas=[Persona(name="Ghost", author=ME)],
         stages=[Stage(name="Morning", emotions=[Rating(persona="Ghost", score=2, author=ME)])],
     ),
 }
@@ -326,3 +411,83 @@ def test_scores_use_the_languages_decimal_mark() -> None:
         "+1.5",
     ]
     assert (score_text(0, "pl"), score_text(2, "pl"), score_text(-2, "en")) == ("0", "+2", "−2")
+
+
+# -- emotions readable (issue 12) ---------------------------------------------------------
+def five_personas() -> JourneyMap:
+    names = ["Ania", "Budi", "Citra", "Dewi", "Eko"]
+    team = [ME, Author(id="2", name="Sari")]
+    stages = []
+    for i in range(4):
+        stage = Stage(name=f"Stage {i + 1}")
+        for j, name in enumerate(names):
+            for k, member in enumerate(team):
+                word = "panic, cake not ready" if (i + j) % 3 == 0 else ""
+                stage.rate(
+                    Rating(persona=name, score=(i + j + k) % 5 - 2, word=word, author=member)
+                )
+        stages.append(stage)
+    return JourneyMap(
+        title="Five", personas=[Persona(name=n, author=ME) for n in names], stages=stages
+    )
+
+
+def test_five_personas_are_told_apart_and_the_spread_has_a_legend() -> None:
+    from renderers.emotion import line_style
+
+    journey_map = five_personas()
+    drawing = draw_map(journey_map)
+    layout = drawing.layout
+    area = layout.emotion
+    # each persona its own line style (and colour), shown in the legend with its name
+    assert len({str(line_style(j)) for j in range(5)}) == 5
+    lines = [s for s in layout.swatches if s.kind == "line"]
+    assert [s.persona for s in lines] == [0, 1, 2, 3, 4]
+    assert any(s.kind == "spread" for s in layout.swatches)
+    legend = next(c for c in layout.cells if c.kind == Kind.LEGEND)
+    legend_text = [line.text for line in legend.lines]
+    assert legend_text[:5] == [p.name for p in journey_map.personas]
+    assert legend_text[5] == domain(LOCALES)("en", "render.spread")
+    # the faces of one stage side by side inside its column, never in the next one
+    half = (layout.width - 2 * th.MARGIN - th.LABEL_W - th.GAP) / len(journey_map.stages) / 2
+    for face in drawing.faces:
+        centre = area.centres[face.stage]
+        assert abs(face.x - centre) + th.FACE_RADIUS < half - th.GAP
+    assert len({round(o, 3) for o in area.offsets}) == 5
+
+
+def test_emotion_words_stand_after_their_personas_face() -> None:
+    journey_map = five_personas()
+    layout = draw_map(journey_map).layout
+    words = {c.stage: c for c in layout.cells if c.kind == Kind.WORDS}
+    faces = [s for s in layout.swatches if s.kind == "face"]
+    for i, stage in enumerate(journey_map.stages):
+        said = [p.name for p in journey_map.personas if stage.words_for(p.name)]
+        if not said:
+            assert i not in words
+            continue
+        text = " ".join(line.text for line in words[i].lines)
+        assert text.count("panic, cake not ready") == len(said)
+        for name in said:
+            assert f"{name}: panic, cake not ready" in text
+        box = words[i].box
+        mine = [f for f in faces if box.x <= f.x <= box.right and box.y <= f.y <= box.bottom]
+        assert len(mine) == len(said)  # one face before each persona's words
+        assert {f.score for f in mine} == {stage.emotion_of(n) for n in said}
+
+
+def test_a_cell_past_any_interview_limit_says_how_much_the_pdf_holds_besides() -> None:
+    """The one cap left: a cell of more than theme.MAX_CELL_LINES lines (the interview never
+    makes one) ends with "+N more · full text in the PDF", in the map's language."""
+    long_items = [Item(text="panjang " * 300, author=ME) for _ in range(12)]
+    stage = Stage(name="A", pains=long_items)
+    fields = {"title": "Cap", "language": "id", "stages": [stage, Stage(name="B")]}
+    journey_map = JourneyMap.model_validate(fields, context={"limits": None})
+    layout = draw_map(journey_map).layout
+    cell = next(c for c in layout.cells if c.kind == Kind.LANE and c.lane == Lane.PAINS)
+    assert cell.truncated
+    assert len(cell.lines) <= th.MAX_CELL_LINES + 2
+    items_shown = len(cell.bullets)  # one bullet per item; the note has none
+    assert 0 < items_shown < 12
+    note = " ".join(line.text for line in cell.lines if not line.text.startswith("panjang"))
+    assert note == f"+{12 - items_shown} lainnya · teks lengkap di PDF"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from renderers.examples import load_example
+from renderers.examples import load_example, stress_map
 from renderers.pool import RenderPool, RenderTimeout
 
 
@@ -108,3 +110,61 @@ def _running(pid: int) -> bool:
             return stat.read().split()[2] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+# -- a self-healing pool (issue 9, point 2) -----------------------------------------------
+async def _until_dead(pid: int) -> None:
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert not _running(pid)
+
+
+async def test_a_killed_idle_worker_is_replaced_and_the_next_render_succeeds() -> None:
+    journey_map = load_example("kopi-senja")
+    async with RenderPool(workers=1, timeout=60) as pool:
+        (victim,) = pool.worker_pids()
+        os.kill(victim, signal.SIGKILL)
+        await _until_dead(victim)
+        assert (await pool.render(journey_map, "png")).startswith(b"\x89PNG")
+        assert pool.replaced == 1
+        assert victim not in pool.worker_pids()
+        assert (await pool.render(journey_map, "csv")).startswith(b"\xef\xbb\xbf")
+
+
+async def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried() -> None:
+    journey_map = stress_map()  # the largest map: seconds of drawing, time to kill it
+    async with RenderPool(workers=1, timeout=120) as pool:
+        (victim,) = pool.worker_pids()
+        job = asyncio.create_task(pool.render(journey_map, "png"))
+        while pool.running() == 0:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # the worker has the map and is drawing it
+        assert not job.done()
+        os.kill(victim, signal.SIGKILL)
+        assert (await job).startswith(b"\x89PNG")  # the interrupted render, run again
+        assert pool.replaced == 1
+        # and the pool goes on serving
+        assert (await pool.render(load_example("kopi-senja"), "png")).startswith(b"\x89PNG")
+
+
+async def test_time_in_the_queue_does_not_count_against_the_timeout() -> None:
+    journey_map = load_example("late-deliveries")
+    async with RenderPool(workers=1, timeout=60) as pool:
+        started = time.perf_counter()
+        await pool.render(journey_map, "png")
+        one = time.perf_counter() - started
+        pool.timeout = 3 * one + 1.0  # ample for one render, far too short for the queue
+        positions: list[int] = []
+        started = time.perf_counter()
+        jobs = [pool.render(journey_map, "png", on_wait=positions.append) for _ in range(12)]
+        queued = asyncio.gather(*jobs)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        seen_waiting = pool.waiting()
+        outputs = await queued
+        spent = time.perf_counter() - started
+    assert all(data.startswith(b"\x89PNG") for data in outputs)
+    assert spent > pool.timeout  # the last job waited longer than the timeout allows a render
+    assert sorted(positions) == list(range(11))  # the first starts at once, 11 wait their turn
+    assert seen_waiting == 11
