@@ -71,7 +71,8 @@ class BotProcess:
         )
         if ready:  # once it registered its commands (post_init ran) and said it runs
             await self.api.wait_until(lambda: bool(self.api.calls_of("setMyCommands")), timeout=60)
-            await self.wait_for_line("journeybot is running", timeout=60)
+            if env["JOURNEYBOT_LOG_LEVEL"].upper() in ("DEBUG", "INFO"):
+                await self.wait_for_line("journeybot is running", timeout=60)
 
     async def kill(self) -> None:
         """SIGKILL: no clean-up, as in a crash or a hard restart."""
