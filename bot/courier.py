@@ -124,6 +124,7 @@ class Courier:
         self._users: dict[str, int] = {}  # tasks holding or waiting for a chat's lock
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._deliveries: set[asyncio.Task] = set()
         self._last_purge = 0.0
         self._outage_logged = 0.0
         self.unconfirmed = 0  # sends counted as delivered without an answer (for metrics)
@@ -135,13 +136,22 @@ class Courier:
         self._task = asyncio.create_task(self._loop(), name="journeybot-courier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop sending; what is left stays in the outbox for the next start."""
+        for task in [self._task, *self._deliveries]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def wake(self) -> None:
         self._wake.set()
+
+    def deliver_soon(self, chat_id: str) -> None:
+        """Deliver the chat's posts in a task of their own: the update that queued them is
+        done (and can be confirmed to Telegram) once they are stored, not once sent."""
+        task = asyncio.create_task(self.deliver(chat_id), name=f"deliver-{chat_id}")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     async def _loop(self) -> None:
         limit = asyncio.Semaphore(CONCURRENT_CHATS)
