@@ -558,3 +558,27 @@ async def test_a_killed_render_worker_stops_no_drawing(
         assert not any("couldn't draw" in text for text in me.texts())
     finally:
         await bot.stop()
+
+
+async def test_many_maps_at_once_are_all_drawn_and_the_queue_is_told(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    people = []
+    for n in range(6):
+        user = api.new_user(f"Owner{n}", f"owner{n}", language_code="en")
+        people.append(Person(api, api.private_chat(user), user))
+        await seed_map(sqlite_url, str(user.id), f"Shop {n}", "en")
+    bot = BotProcess(api, sqlite_url, tmp_path)
+    await bot.start()
+    try:
+        for person in people:
+            person.command("map", "1")
+        for person in people:
+            await person.sees("Tick off", timeout=120)
+        texts = [text for person in people for text in person.texts()]
+        assert sum("Drawing your map" in text for text in texts) >= 1  # two workers, six maps
+        assert not any("couldn't draw" in text for text in texts)
+        photos = [m for m in api.sent if m.method == "sendPhoto"]
+        assert len(photos) == len(people)
+    finally:
+        await bot.stop()
