@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot import commands
 from bot.config import Settings
 from bot.courier import Courier
+from bot.grouplimit import GroupWindow
 from bot.handlers import JourneyBot
 from bot.maps import Desk
 from bot.ordering import PerChatUpdateProcessor
@@ -59,7 +60,13 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)
-    courier = Courier(store, desk.plan, settings.instance, lease=settings.outbox_lease)
+    courier = Courier(
+        store,
+        desk.plan,
+        settings.instance,
+        lease=settings.outbox_lease,
+        window=GroupWindow(settings.group_messages_per_minute, settings.group_window),
+    )
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -100,7 +107,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
             RetryingRateLimiter(
                 max_retries=5,
                 overall_max_rate=settings.messages_per_second,
-                group_max_rate=settings.group_messages_per_minute,
+                group_max_rate=0,  # groups: our own sliding window (bot/grouplimit.py)
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(256))

@@ -493,7 +493,14 @@ class Desk:
                 message_thread_id=thread,
             )
 
-        parts = [Part(photo, prepare=pictures.get), Part(document, prepare=pictures.get)]
+        def photos_posted() -> int:
+            drawn = pictures.result()
+            return len(drawn.photos) if drawn is not None else 1
+
+        parts = [
+            Part(photo, prepare=pictures.get, posts=photos_posted),
+            Part(document, prepare=pictures.get),
+        ]
         for html in render_checklist(journey_map, lang, ticked, html=True, before=before):
             parts.append(self._text(chat, thread, html))
         keyboard = tick_keyboard(journey_map, post.number, lang, ticked, 0, before)
@@ -635,3 +642,8 @@ class _Once:
         if self._task is None:
             self._task = asyncio.ensure_future(self.make())
         return await self._task
+
+    def result(self) -> Any:
+        """What `get` made (call it after awaiting `get`)."""
+        assert self._task is not None and self._task.done()
+        return self._task.result()
