@@ -7,9 +7,11 @@ import logging
 import signal
 from collections.abc import Sequence
 
+import httpx
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot import commands
 from bot.config import Settings
@@ -25,6 +27,7 @@ from bot.rendering import PoolRenderer
 from bot.replies import t
 from bot.roles import Admins
 from bot.updates import UpdatesRequest
+from bot.wire import WireTransport
 from flows.spec import LANGUAGES, pick_language
 from storage.database import is_sqlite
 from storage.repository import Store
@@ -56,6 +59,22 @@ async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not tell chat %s about the error", chat.id)
 
 
+CONNECTIONS = 8  # to the Bot API; more makes httpx slower under load (issue 17, measured)
+
+
+def bot_request(settings: Settings) -> HTTPXRequest:
+    """PTB's requests for everything but getUpdates, through the transport that tells the
+    courier when a request has been written whole (bot/wire.py)."""
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    return HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        read_timeout=settings.read_timeout,
+        write_timeout=WRITE_TIMEOUT,
+        media_write_timeout=MEDIA_WRITE_TIMEOUT,
+        httpx_kwargs={"transport": WireTransport(httpx.AsyncHTTPTransport(limits=limits))},
+    )
+
+
 def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
@@ -67,6 +86,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         lease=settings.outbox_lease,
         window=GroupWindow(settings.group_messages_per_minute, settings.group_window),
     )
+    desk.window = courier.window
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -99,9 +119,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .read_timeout(settings.read_timeout)
-        .write_timeout(WRITE_TIMEOUT)
-        .media_write_timeout(MEDIA_WRITE_TIMEOUT)
+        .request(bot_request(settings))
         .get_updates_request(UpdatesRequest(read_timeout=POLL_TIMEOUT + settings.read_timeout))
         .rate_limiter(
             RetryingRateLimiter(

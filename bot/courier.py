@@ -29,11 +29,19 @@ from typing import Any
 import httpx
 from telegram import Bot, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot import posts
 from bot.grouplimit import GroupWindow
 from bot.posts import Post, Question
+from bot.wire import ON_THE_WIRE
 from storage.records import Parcel, Unavailable
 from storage.repository import Store
 from storage.tables import now
@@ -233,7 +241,6 @@ class Courier:
         """Send one post from where it stopped; True when done with it (sent or dropped)."""
         assert self.bot is not None
         post = posts.load(parcel.payload)
-        heavy = posts.is_heavy(post)
         if parcel.interrupted:
             self.unconfirmed += 1
             log.warning(
@@ -259,13 +266,11 @@ class Courier:
                     await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
                     self.wake_at(wait)
                     return False
-                if heavy:  # (a plain message was marked in flight by its claim)
-                    await self.store.run(
-                        lambda u, i=index: u.outbox.sending(parcel.id, i),
-                        outage_wait=MARK_OUTAGE_WAIT,
-                    )
                 try:
-                    result = await part.send(self.bot)
+                    result = await self._send(parcel, index, part)
+                except ChatMigrated as moved:  # the group is a supergroup now: follow it
+                    await self._follow(parcel, moved.new_chat_id)
+                    return False
                 except Exception as problem:
                     outcome = classify(problem)
                     if isinstance(outcome, Transient):
@@ -283,6 +288,35 @@ class Courier:
                     result = None
                 await self._mark(parcel, index + 1, len(parts), part.question, result)
         return True
+
+    async def _send(self, parcel: Parcel, index: int, part: Part) -> Any:
+        """Send the part; the moment its request is written whole, it is noted in flight."""
+        noted = False
+
+        async def written() -> None:
+            nonlocal noted
+            if noted:  # (a part of several requests: the first one counts)
+                return
+            noted = True
+            try:
+                await self.store.run(
+                    lambda u: u.outbox.sending(parcel.id, index), outage_wait=MARK_OUTAGE_WAIT
+                )
+            except Exception:  # never fail the request itself for this note
+                log.warning("post %s: could not note part %d in flight", parcel.id, index + 1)
+
+        token = ON_THE_WIRE.set(written)
+        try:
+            return await part.send(self.bot)  # type: ignore[arg-type]
+        finally:
+            ON_THE_WIRE.reset(token)
+
+    async def _follow(self, parcel: Parcel, new_chat_id: int) -> None:
+        """Move the chat's maps, interview and posts to its new id, and send there."""
+        await self.store.run(lambda u: u.outbox.defer(parcel.id, 0), outage_wait=MARK_OUTAGE_WAIT)
+        await self.store.run(lambda u: u.chats.migrate(parcel.chat_id, str(new_chat_id)))
+        log.info("chat %s is now %s; its posts follow it", parcel.chat_id, new_chat_id)
+        self.deliver_soon(str(new_chat_id))
 
     async def _mark(
         self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any

@@ -12,10 +12,15 @@ GROUP_POSTS = 20
 GROUP_WINDOW = 60.0
 
 
+# Telegram counts when a post arrives, we count when it leaves: a twentieth of the window is
+# kept spare so that a post slowed on its way does not land inside the next window.
+SPARE = 0.05
+
+
 class GroupWindow:
     def __init__(self, limit: int = GROUP_POSTS, seconds: float = GROUP_WINDOW) -> None:
         self.limit = limit
-        self.seconds = seconds
+        self.seconds = seconds * (1 + SPARE)
         self._sent: dict[str, deque[float]] = {}
 
     def reserve(self, chat_id: str, posts: int = 1) -> float:

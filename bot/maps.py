@@ -19,6 +19,7 @@ from telegram.constants import ChatAction, ParseMode
 from bot import callbacks, commands, posts
 from bot.actions import Called, Pressed
 from bot.courier import Part, message_part, simple_parts
+from bot.grouplimit import GroupWindow
 from bot.replies import caption, split, t, tr
 from flows.analysis import compare as compare_maps
 from flows.i18n import escape_html
@@ -398,6 +399,7 @@ class Desk:
         self.renderer = renderer
         self.bot: Bot | None = None  # for "uploading…" in the chat while a picture is drawn
         self._courtesies: set[asyncio.Task] = set()
+        self.window: GroupWindow | None = None  # the courier's, so courtesies count too
 
     async def plan(self, post: posts.Post, parcel: Parcel) -> list[Part]:
         simple = simple_parts(post, parcel)
@@ -510,8 +512,8 @@ class Desk:
     def _queued(self, chat: int, thread: int | None, lang: str, ahead: int) -> None:
         """Every render worker is busy: say so rather than leave the chat wondering (a
         courtesy, outside the outbox: not worth a resend)."""
-        if self.bot is None:
-            return
+        if self.bot is None or (self.window and self.window.reserve(str(chat), 1)):
+            return  # (in a group whose share of posts is used up, better not)
         text = t(lang, "bot.drawing_queue", ahead=ahead) if ahead else t(lang, "bot.drawing_next")
 
         async def say() -> None:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Duplicate
-from storage.tables import ChatRow, LedgerRow, now
+from storage.tables import (
+    ChatRow,
+    InterviewRow,
+    LedgerRow,
+    MapRow,
+    OutboxRow,
+    QuestionMessageRow,
+    ReminderRow,
+    now,
+)
 
 
 class Chats:
@@ -38,6 +47,33 @@ class Chats:
 
     async def set_language(self, chat_id: str, language: str) -> None:
         await self.s.execute(update(ChatRow).where(ChatRow.id == chat_id).values(language=language))
+
+    async def migrate(self, old: str, new: str) -> bool:
+        """A group became a supergroup with a new id: its maps (with their ticks and
+        reminders), its interview and the replies still to send go with it. False when there
+        was nothing to move."""
+        language = await self.language(old)
+        if language is None:
+            return False
+        await self.ensure(new, "supergroup", language)
+        taken = (
+            await self.s.execute(select(func.max(MapRow.number)).where(MapRow.chat_id == new))
+        ).scalar() or 0
+        # (Should the new chat have maps already, ours are numbered after theirs.)
+        await self.s.execute(
+            update(MapRow)
+            .where(MapRow.chat_id == old)
+            .values(chat_id=new, number=MapRow.number + taken)
+        )
+        clash = select(InterviewRow.scope).where(InterviewRow.chat_id == new).scalar_subquery()
+        await self.s.execute(
+            delete(InterviewRow).where(InterviewRow.chat_id == old, InterviewRow.scope.in_(clash))
+        )
+        for table in (InterviewRow, ReminderRow, OutboxRow):
+            await self.s.execute(update(table).where(table.chat_id == old).values(chat_id=new))
+        # Message ids are the old chat's own: in the new chat the same ids are other messages.
+        await self.s.execute(delete(QuestionMessageRow).where(QuestionMessageRow.chat_id == old))
+        return True
 
 
 class Ledger:

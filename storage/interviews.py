@@ -144,17 +144,21 @@ class Interviews:
     async def remember_question(
         self, chat_id: str, message_id: int, scope: str, position: str
     ) -> None:
-        exists = await self.question_of(chat_id, message_id)
-        if exists is None:
-            await self.s.execute(
-                insert(QuestionMessageRow).values(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    scope=scope,
-                    position=position,
-                    created_at=now(),
-                )
+        """Note which question a message asked (a message asks one: the latest note counts)."""
+        await self.s.execute(
+            delete(QuestionMessageRow).where(
+                QuestionMessageRow.chat_id == chat_id, QuestionMessageRow.message_id == message_id
             )
+        )
+        await self.s.execute(
+            insert(QuestionMessageRow).values(
+                chat_id=chat_id,
+                message_id=message_id,
+                scope=scope,
+                position=position,
+                created_at=now(),
+            )
+        )
 
     async def question_of(self, chat_id: str, message_id: int) -> tuple[str, str] | None:
         """(scope, position token) of the question a bot message asked, if it asked one."""

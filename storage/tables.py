@@ -165,7 +165,6 @@ class OutboxRow(SQLModel, table=True):
     # it set; whoever takes the row over counts that part as delivered rather than risk
     # showing it twice.
     inflight: int | None = None
-    heavy: bool = Field(default=False)  # drawn before it is sent (the map, exports, charts)
     attempts: int = Field(default=0)
     due_at: datetime = Field(default_factory=now)  # not before (a retry waits)
     claimed_by: str | None = Field(default=None, max_length=64)
