@@ -31,7 +31,7 @@ from flows.analysis import (
 )
 from flows.i18n import Text, domain
 from flows.model import JourneyMap
-from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, Lane, MapType
+from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, MapType, lane, lanes
 
 CHECKLIST_LOCALES = Path(__file__).parent / "checklist_locales"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -143,15 +143,22 @@ _FIXED_KEYS = (
     "checklist.change.none",
 )
 
-# Every key of this module's own catalog, and the shared ones it borrows from flows.
-KEYS: frozenset[str] = frozenset(
-    _FIXED_KEYS
-    + tuple(f"checklist.heading.{name}" for name in (FINDINGS, CHANGES))
-    + tuple(f"checklist.heading.{name}" for name, _ in GROUPS)
-    + tuple(q.key for _, questions in GROUPS for q in questions)
-    + tuple(f"checklist.finding.{kind.value}" for kind in FindingKind)
-)
-SHARED_KEYS: frozenset[str] = frozenset(f"lane.{lane.value}" for lane in Lane)
+
+def keys() -> frozenset[str]:
+    """Every key of this module's own catalog (a lane may bring its own empty-lane wording)."""
+    return frozenset(
+        _FIXED_KEYS
+        + tuple(f"checklist.heading.{name}" for name in (FINDINGS, CHANGES))
+        + tuple(f"checklist.heading.{name}" for name, _ in GROUPS)
+        + tuple(q.key for _, questions in GROUPS for q in questions)
+        + tuple(f"checklist.finding.{kind.value}" for kind in FindingKind)
+        + tuple(declared.empty_wording for declared in lanes() if declared.empty_wording)
+    )
+
+
+def shared_keys() -> frozenset[str]:
+    """The keys it borrows from the flows catalog: the lanes' names."""
+    return frozenset(declared.label_key for declared in lanes())
 
 
 # --- Data -------------------------------------------------------------------------------------
@@ -235,8 +242,10 @@ def finding_text(finding: Finding) -> Text:
     elif kind == FindingKind.TOO_MANY_TOUCHPOINTS:
         params["count"] = Number(v["count"])
         params["limit"] = Number(v["limit"])
-    elif kind == FindingKind.EMPTY_LANE:
-        params = {"lane": Text.of(f"lane.{finding.lane}")}
+    elif kind == FindingKind.EMPTY_LANE and finding.lane is not None:
+        declared = lane(finding.lane)
+        key = declared.empty_wording or f"checklist.finding.{kind.value}"
+        return Text(key, {"lane": Text.of(declared.label_key)})
     return Text(f"checklist.finding.{kind.value}", params)
 
 
@@ -273,14 +282,14 @@ def comparison_lines(comparison: Comparison) -> list[Text]:
     for change in comparison.lanes:
         if change.before_stage is None or change.after_stage is None:
             continue  # the whole stage is new or gone: said above
-        lane = Text.of(f"lane.{change.lane}")
+        name = Text.of(lane(change.lane).label_key)
         for key, texts in (("added", change.added), ("removed", change.removed)):
             if texts:
                 quoted = [shorten(x, QUOTE_CHARS) for x in texts[:QUOTED_ITEMS]]
                 items = _quoted(quoted, len(texts))
                 stage = _s(change.stage_name)
                 lines.append(
-                    Text.of(f"checklist.change.{key}", stage=stage, lane=lane, items=items)
+                    Text.of(f"checklist.change.{key}", stage=stage, lane=name, items=items)
                 )
     return lines or [Text.of("checklist.change.none")]
 
@@ -523,6 +532,6 @@ def checklist_sections_for_export(
     return out
 
 
-def missing_keys(lang: str, keys: Iterable[str] = KEYS) -> set[str]:
+def missing_keys(lang: str, wanted: Iterable[str] | None = None) -> set[str]:
     """Keys (default: this module's own) that `lang`'s catalog chain cannot translate."""
-    return {key for key in keys if not tr.has(lang, key)}
+    return {key for key in (keys() if wanted is None else wanted) if not tr.has(lang, key)}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flows.model import Item, JourneyMap, Stage
-from flows.spec import Lane
+from flows.spec import LaneSpec, Shape
 from renderers.labels import (
     date_text,
     lane_label,
@@ -40,7 +40,7 @@ class Section:
     heading: str
     entries: list[Entry] = field(default_factory=list)
     level: int = 2  # 1: a stage or a part of the document; 2: a lane within it
-    lane: Lane | None = None
+    lane: LaneSpec | None = None  # a lane's section takes the lane's colour
 
 
 @dataclass(frozen=True)
@@ -91,11 +91,9 @@ def emotion_entries(stage: Stage, personas: list[str], lang: str) -> list[Entry]
     return entries or [Entry(tr(lang, "render.nothing"), muted=True)]
 
 
-def lane_entries(journey_map: JourneyMap, stage: Stage, lane: Lane, lang: str) -> list[Entry]:
-    if lane == Lane.EMOTION:
+def lane_entries(journey_map: JourneyMap, stage: Stage, lane: LaneSpec, lang: str) -> list[Entry]:
+    if lane.shape == Shape.RATINGS:
         return emotion_entries(stage, persona_names(journey_map), lang)
-    if lane == Lane.OWNER:
-        return _entries([stage.owner] if stage.owner else [], lang)
     return _entries(stage.items(lane), lang)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.model import Author, JourneyMap
-from flows.spec import LIST_LANES, MapType
+from flows.spec import MapType, Shape, lanes
 from storage.records import Conflict, MapSummary, Page, VersionInfo
 from storage.tables import (
     ChecklistTickRow,
@@ -270,10 +270,9 @@ def _content_rows(map_id: int, jm: JourneyMap) -> list:
 
     for s_index, stage in enumerate(jm.stages):
         rows.append(StageRow(map_id=map_id, position=s_index, name=stage.name))
-        for lane in LIST_LANES:
-            rows += [item(s_index, lane.value, i, it) for i, it in enumerate(stage.items(lane))]
-        if stage.owner is not None:
-            rows.append(item(s_index, "owner", 0, stage.owner))
+        for lane in lanes():
+            if lane.shape != Shape.RATINGS:
+                rows += [item(s_index, lane.id, i, it) for i, it in enumerate(stage.items(lane))]
         rows += [
             RatingRow(
                 map_id=map_id,

@@ -257,7 +257,7 @@ async def check(api: FakeBotApi, people: list[Person], url: str, report: Report)
                     "stages": [s.name for s in journey_map.stages] == list(STAGES),
                 }
                 for stage in journey_map.stages:
-                    touch = [t.text for t in stage.touchpoints]
+                    touch = [t.text for t in stage.items("touchpoints")]
                     checks[f"{stage.name} touchpoint"] = touch == [f"Touch {stage.name} {n}"]
                     checks[f"{stage.name} emotion"] = [r.score for r in stage.emotions] == [1]
                 stored_answers = sum(checks.values())

@@ -135,9 +135,9 @@ async def test_a_whole_interview_in_a_private_chat(
 
     journey_map = await stored(sqlite_url, lambda store: store.get_map(str(owner.id), 1))
     assert journey_map is not None and journey_map.title == "Kopi Kita <online> & co"
-    assert [i.text for i in journey_map.stages[1].pains] == ["Courier is late"]
+    assert [i.text for i in journey_map.stages[1].items("pains")] == ["Courier is late"]
     assert journey_map.stages[1].emotions[0].score == -2
-    assert journey_map.stages[0].owner is not None
+    assert journey_map.stages[0].answer("owner") is not None
 
 
 async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url: str) -> None:
@@ -327,7 +327,7 @@ async def test_a_group_of_three_where_two_answer_at_once(
         ("Dewi", "Budi"),
     ]
     first = journey_map.stages[0]
-    assert sorted((i.text, i.author.name) for i in first.touchpoints) == [
+    assert sorted((i.text, i.author.name) for i in first.items("touchpoints")) == [
         ("Instagram (Order)", "Budi"),
         ("WhatsApp (Order)", "Citra"),
     ]

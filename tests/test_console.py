@@ -48,7 +48,10 @@ async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
     assert jm.title == "Kopi Kita online orders"
     assert [s.name for s in jm.stages] == ["Order", "Delivery"]
-    assert jm.stages[0].owner is not None and jm.stages[0].owner.text == "Marketing"
+    assert (
+        jm.stages[0].answer("owner") is not None
+        and jm.stages[0].answer("owner").text == "Marketing"
+    )
     assert jm.stages[1].emotions[0].score == -2 and jm.stages[1].emotions[0].word == "late again"
 
 
@@ -159,8 +162,8 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     assert resumed.split("[", 1)[1].startswith("Step 6 of 8 · Order (1/2) · Customer actions]")
     (written,) = (tmp_path / "maps").glob("*.json")
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
-    assert [i.text for i in jm.stages[0].touchpoints] == ["Instagram", "WhatsApp"]
-    assert [i.text for i in jm.stages[0].actions] == ["Chooses a drink and pays"]
+    assert [i.text for i in jm.stages[0].items("touchpoints")] == ["Instagram", "WhatsApp"]
+    assert [i.text for i in jm.stages[0].items("actions")] == ["Chooses a drink and pays"]
     assert jm.personas[0].name == "Dewi"
 
 

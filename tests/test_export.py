@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from flows.i18n import domain
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
-from flows.spec import Lane
+from flows.spec import Shape, lanes
 from renderers.examples import example_paths, load_example, stress_map
 from renderers.export import FORMATS, export_map, file_name, render_file
 from renderers.image import draw_map
@@ -41,11 +41,10 @@ def every_item(journey_map: JourneyMap) -> list[Item]:
     items = [
         i
         for s in journey_map.stages
-        for lane in Lane
-        if lane not in (Lane.EMOTION, Lane.OWNER)
+        for lane in lanes()
+        if lane.shape != Shape.RATINGS
         for i in s.items(lane)
     ]
-    items += [s.owner for s in journey_map.stages if s.owner]
     return items + journey_map.needs.have + journey_map.needs.need
 
 
@@ -76,8 +75,13 @@ def test_examples_are_valid_realistic_maps(path: Path) -> None:
     assert 4 <= len(journey_map.stages) <= 6
     assert len(journey_map.contributors()) >= 3
     for stage in journey_map.stages:
-        assert stage.touchpoints and stage.actions and stage.thoughts and stage.pains
-        assert stage.opportunities and stage.owner and stage.emotions
+        assert (
+            stage.items("touchpoints")
+            and stage.items("actions")
+            and stage.items("thoughts")
+            and stage.items("pains")
+        )
+        assert stage.items("opportunities") and stage.answer("owner") and stage.emotions
     assert journey_map.needs.have and journey_map.needs.need
 
 
@@ -92,7 +96,10 @@ def test_examples_cover_the_three_languages_and_a_group_rating() -> None:
         for p in m.persona_names()
     )
     assert all(
-        s.backstage for m in maps.values() if m.map_type.value == "blueprint" for s in m.stages
+        s.items("backstage")
+        for m in maps.values()
+        if m.map_type.value == "blueprint"
+        for s in m.stages
     )
 
 
@@ -150,7 +157,7 @@ class _Links(HTMLParser):
 
 def test_html_is_standalone_and_carries_every_answer() -> None:
     journey_map = journey("late-deliveries").model_copy(deep=True)
-    journey_map.stages[0].touchpoints[0].text = "See https://example.com <b>now</b> & 😀"
+    journey_map.stages[0].items("touchpoints")[0].text = "See https://example.com <b>now</b> & 😀"
     html = export_map(journey_map, "html", checklist=CHECKLIST).decode("utf-8")
     links = _Links()
     links.feed(html)
