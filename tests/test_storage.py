@@ -7,16 +7,15 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
 from sqlmodel import SQLModel
 
+from flows import spec
 from flows.analysis import compare
 from flows.engine import handle, start
 from flows.interview import Event, Interview
 from flows.model import Author
-from flows.spec import MapType, Shape, lanes
+from flows.spec import MapType
 from storage.repository import Conflict, Duplicate, Store
-from storage.tables import LaneItemRow
 from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
 
@@ -115,30 +114,49 @@ async def test_text_comes_back_exactly_as_typed(store: Store) -> None:
     summary = await store.finish_map(CHAT, loaded.interview.map)
     again = await store.get_map(CHAT, summary.number)
     assert again is not None and [i.text for i in again.stages[0].items("touchpoints")] == TRICKY
-    async with store.session() as s:
-        rows = await s.execute(
-            select(LaneItemRow.text)
-            .where(LaneItemRow.lane == "touchpoints", LaneItemRow.stage_position == 0)
-            .order_by(LaneItemRow.position)
-        )
-        assert list(rows.scalars()) == TRICKY
 
 
-async def test_a_finished_map_is_readable_row_by_row(store: Store) -> None:
+async def test_the_dropped_row_copy_comes_back_filled_on_a_downgrade(store: Store) -> None:
+    """Migration 0004 drops the one-row-per-answer copy nothing read; going back to 0003 makes
+    the tables again from each map's current version, as the old code wrote them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.database import alembic_config
+
     number = await finished_map(store)
     journey_map = await store.get_map(CHAT, number)
     assert journey_map is not None
-    async with store.session() as s:
-        rows = (await s.execute(select(LaneItemRow))).scalars().all()
-    items_in_map = sum(
-        len(stage.items(lane))
+
+    def migrate(revision: str):  # type: ignore[no-untyped-def]
+        def run(connection) -> None:  # type: ignore[no-untyped-def]
+            go = command.downgrade if revision != "head" else command.upgrade
+            go(alembic_config(connection), revision)
+
+        return run
+
+    async with store.engine.begin() as connection:
+        await connection.run_sync(migrate("0003"))
+    async with store.engine.connect() as connection:
+        lanes = await connection.execute(text("SELECT lane, text FROM lane_items"))
+        items = lanes.all()
+        ratings = (await connection.execute(text("SELECT count(*) FROM emotion_ratings"))).scalar()
+        stages = (await connection.execute(text("SELECT name FROM stages"))).scalars().all()
+    expected = [
+        (lane.id, item.text)
         for stage in journey_map.stages
-        for lane in lanes()
-        if lane.shape != Shape.RATINGS
-    )
-    needs = len(journey_map.needs.have) + len(journey_map.needs.need)
-    assert len(rows) == items_in_map + needs
-    assert all(row.author_name == "Ania" for row in rows)
+        for lane in spec.lanes()
+        if lane.shape != spec.Shape.RATINGS
+        for item in stage.items(lane)
+    ]
+    expected += [("needs_have", i.text) for i in journey_map.needs.have]
+    expected += [("needs_need", i.text) for i in journey_map.needs.need]
+    assert sorted(items) == sorted(expected) and len(expected) > 30
+    assert ratings == sum(len(stage.emotions) for stage in journey_map.stages) > 0
+    assert stages == [stage.name for stage in journey_map.stages]
+    async with store.engine.begin() as connection:
+        await connection.run_sync(migrate("head"))
+    assert await store.get_map(CHAT, number) == journey_map
 
 
 async def test_a_chat_sees_only_its_own_maps(store: Store) -> None:
