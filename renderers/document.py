@@ -21,9 +21,10 @@ from renderers.labels import (
     tr,
 )
 
-# A checklist as the analysis engineer hands it over: sections of (text, ticked) items, or
-# plain text.
-ChecklistSection = tuple[str, Sequence[tuple[str, bool]]]
+# A checklist as renderers.checklist hands it over (`checklist_sections_for_export`): sections
+# of (text, ticked) rows, where ticked is None for a note (a line that is not ticked: "nothing
+# stands out", what changed), or plain text.
+ChecklistSection = tuple[str, Sequence[tuple[str, bool | None]]]
 Checklist = str | Sequence[ChecklistSection] | None
 
 
@@ -31,7 +32,7 @@ Checklist = str | Sequence[ChecklistSection] | None
 class Entry:
     text: str
     author: str = ""
-    ticked: bool | None = None  # None: not a checklist item
+    ticked: bool | None = None  # None: not a checklist item (an answer, a note)
     muted: bool = False  # "nothing yet"
 
 
@@ -105,7 +106,8 @@ def checklist_sections(checklist: Checklist, lang: str) -> list[Section]:
         return [Section(tr(lang, "render.checklist"), [Entry(line) for line in lines], level=1)]
     sections = [Section(tr(lang, "render.checklist"), level=1)]
     for heading, items in checklist:
-        sections.append(Section(heading, [Entry(text, ticked=bool(done)) for text, done in items]))
+        entries = [Entry(text, ticked=None if done is None else bool(done)) for text, done in items]
+        sections.append(Section(heading, entries))
     return sections
 
 

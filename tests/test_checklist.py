@@ -9,30 +9,42 @@ from string import Formatter
 
 import pytest
 
+from bot.replies import MESSAGE_LIMIT, pack, telegram_length
 from flows.analysis import FindingKind, findings
 from flows.i18n import FLOWS_LOCALES, catalog_keys, load_catalog
-from flows.model import Persona
+from flows.model import JourneyMap, Persona
 from flows.spec import LANGUAGES, MapType
 from renderers.checklist import (
     CHECKLIST_LOCALES,
-    MESSAGE_LIMIT,
     QUESTION_IDS,
     Number,
+    checklist_blocks,
     checklist_items,
     checklist_sections_for_export,
     describe,
     item_ids,
     keys,
     missing_keys,
-    render_checklist,
     shared_keys,
-    telegram_length,
 )
 from tests.test_analysis import healthy, journey, stage
 
 MODES = [False, True]  # plain text, Telegram HTML
 KEYS = keys()
 SHARED_KEYS = shared_keys()
+
+
+def render_checklist(
+    journey_map: JourneyMap,
+    lang: str,
+    ticked: frozenset[str] | set[str] = frozenset(),
+    html: bool = False,
+    before: JourneyMap | None = None,
+    limit: int = MESSAGE_LIMIT,
+) -> list[str]:
+    """The checklist as the bot sends it: the renderer's blocks packed into messages."""
+    return pack(checklist_blocks(journey_map, lang, ticked, html, before), limit)
+
 
 TELEGRAM_TAGS = {"b", "i", "u", "s", "code", "pre", "a"}
 

@@ -293,3 +293,50 @@ def test_csv_keeps_ordinary_text_as_written() -> None:
         "-0,5",
         "+2",
     ]
+
+
+# -- the checklist's notes ----------------------------------------------------------------
+def test_checklist_notes_are_drawn_as_notes_not_as_empty_boxes() -> None:
+    """Lines that are not ticked ("nothing stands out", what changed) carry no tick; the PDF
+    and the HTML draw them with a bullet, never as an empty checkbox."""
+    from renderers.checklist import checklist_sections_for_export
+    from renderers.document import build_report
+    from renderers.pdf import flow_report
+    from tests.test_analysis import healthy
+
+    before = healthy()
+    after = healthy().model_copy(deep=True)
+    after.stages[0].items("touchpoints").append(
+        Item(text="Billboard", author=Author(id="9", name="Ana"))
+    )
+    checklist = checklist_sections_for_export(after, "en", {"pitfalls.assumptions"}, before)
+    notes = [text for _, rows in checklist for text, ticked in rows if ticked is None]
+    assert len(notes) >= 2  # "nothing stands out" and the line about the billboard
+
+    report = build_report(after, "en", checklist)
+    entries = {e.text: e for s in report.sections for e in s.entries}
+    assert all(entries[note].ticked is None for note in notes)
+    assert entries[tr("en", "render.nothing")].ticked is None
+
+    glyphs: dict[str, str] = {}
+    for page in flow_report(report):
+        marks = {round(line.y, 2): line.text for line in page if line.x == pdf_left()}
+        for line in page:
+            if line.x > pdf_left() and round(line.y, 2) in marks:
+                glyphs[line.text] = marks[round(line.y, 2)]
+    assert all(glyphs[note] == "•" for note in notes if note in glyphs) and notes[0] in glyphs
+    assert "☑" in glyphs.values() and "☐" in glyphs.values()
+
+    html = export_map(after, "html", checklist=checklist).decode("utf-8")
+    for note in notes:
+        line = next(li for li in html.split("<li") if str(escape(note)) in li)
+        assert 'type="checkbox"' not in line
+    assert html.count('type="checkbox"') == sum(
+        ticked is not None for _, rows in checklist for _, ticked in rows
+    )
+
+
+def pdf_left() -> float:
+    from renderers.pdf import LEFT
+
+    return LEFT
