@@ -37,7 +37,6 @@ LEADER_STEPS = frozenset({Kind.CHOICE, Kind.REVIEW})
 class Outcome:
     interview: Interview
     replies: list[Reply] = field(default_factory=list)
-    changed: bool = True  # something was recorded or the interview moved
 
     @property
     def finished(self) -> bool:
@@ -70,23 +69,22 @@ def start(
 
 
 def handle(interview: Interview, event: Event) -> Outcome:
-    interview.events += 1
     if interview.finished:
-        return Outcome(interview, [say("error.interview_over")], changed=False)
+        return Outcome(interview, [say("error.interview_over")])
     if interview.group and not _leads(interview, event) and _leading(interview, event):
         leader = interview.facilitator.name if interview.facilitator else ""
-        return Outcome(interview, [say("error.facilitator_only", name=leader)], changed=False)
+        return Outcome(interview, [say("error.facilitator_only", name=leader)])
     try:
         if event.kind == "command":
             return _command(interview, event)
         if event.kind == "unsupported":
-            return Outcome(interview, [say("error.text_only"), question(interview)], False)
+            return Outcome(interview, [say("error.text_only"), question(interview)])
         if event.target is not None and event.target != interview.position:
             return _late_answer(interview, event)
         return _answer(interview, event)
     except Invalid as problem:
         reply = Reply(Text(problem.key, problem.params))
-        return Outcome(interview, [reply, question(interview)], changed=False)
+        return Outcome(interview, [reply, question(interview)])
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -226,7 +224,7 @@ def _late_answer(iv: Interview, ev: Event) -> Outcome:
             return _add_items(iv, ev, target)
         if asked.kind == Kind.EMOTION:
             return _rate(iv, ev, target)
-    return Outcome(iv, [say("error.question_closed")], changed=False)
+    return Outcome(iv, [say("error.question_closed")])
 
 
 # --- moving ------------------------------------------------------------------------------

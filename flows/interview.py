@@ -76,7 +76,6 @@ class Interview(BaseModel):
     review_stage: int | None = None
     group: bool = False
     facilitator: Author | None = None
-    events: int = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -104,9 +103,6 @@ class Interview(BaseModel):
     @property
     def position(self) -> Position:
         return Position(state=self.state, stage=self.stage, persona=self.persona)
-
-    def move_to(self, position: Position) -> None:
-        self.state, self.stage, self.persona = position.state, position.stage, position.persona
 
     @property
     def finished(self) -> bool:

@@ -144,7 +144,6 @@ def sections() -> tuple[str, ...]:
 
 DONE = "done"
 CANCELLED = "cancelled"
-FINAL_STATES = (DONE, CANCELLED)
 
 # What the review screen lets the user jump back to (map-level answers; stages come on top).
 EDITABLE_STEPS: tuple[str, ...] = (

@@ -458,18 +458,6 @@ def checklist_blocks(
     return [header, *(renderer.section(section) for section in sections)]
 
 
-def checklist_text(
-    journey_map: JourneyMap,
-    lang: str,
-    ticked: Iterable[str] = frozenset(),
-    html: bool = False,
-    before: JourneyMap | None = None,
-) -> str:
-    """The whole checklist as one text, its blocks a blank line apart (the terminal, a file)."""
-    blocks = checklist_blocks(journey_map, lang, ticked, html, before)
-    return "\n\n".join(block.text() for block in blocks)
-
-
 def checklist_sections_for_export(
     journey_map: JourneyMap,
     lang: str,

@@ -71,10 +71,6 @@ class MapDrawing:
     emotion_lines: list[Line2D] = field(default_factory=list)  # curves and spread bars
     overlay: list[Line] = field(default_factory=list)  # text drawn onto the pixels (raster)
 
-    @property
-    def size_in_points(self) -> tuple[float, float]:
-        return self.layout.width, self.layout.height
-
 
 @cache
 def _families() -> list[str]:

@@ -142,7 +142,6 @@ class Layout:
     visibility_y: tuple[float, float, float] | None = None  # y, x from, x to
     swatches: list[Swatch] = field(default_factory=list)
     stages: tuple[int, ...] = ()  # the map's stages this layout shows (all, or a part's)
-    stage_count: int = 0  # how many the map has
 
 
 def baseline(top: float, style: th.TextStyle) -> float:
@@ -215,7 +214,6 @@ class _Builder:
             map_type=journey_map.map_type,
             personas=persona_names(journey_map),
             stages=self.indices,
-            stage_count=len(journey_map.stages),
         )
         self.y = th.MARGIN
 
