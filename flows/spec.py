@@ -139,6 +139,9 @@ LANES: tuple[LaneSpec, ...] = (
     ),
     LaneSpec("actions", colour="#1971c2", tint="#e7f5ff", empty_weight=35),
     LaneSpec("thoughts", colour="#6741d9", tint="#f3f0ff", empty_weight=35),
+    # What the customer says out loud (the empathy map's "says"): questions to the staff,
+    # complaints, what they write in reviews. Optional; a map without it is worth a low note.
+    LaneSpec("says", colour="#9c36b5", tint="#f8f0fc", empty_weight=30),
     LaneSpec(
         "emotion", Shape.RATINGS, key="emotions", colour="#e8590c", tint="#fff9e6", empty_weight=65
     ),

@@ -52,6 +52,7 @@ def script(n: int) -> list[Step]:
             Step("Saved (1 added", "cmd:done", question=False),
             Step(f"{stage}: what does the customer do here", "cmd:skip"),
             Step(f"{stage}: what is the customer thinking", "cmd:skip"),
+            Step(f"{stage}: what does the customer say out loud", "cmd:skip"),
             Step(f"{stage}: how does Persona{n} feel here", "press:🙂 +1 good"),
             Step(f"{stage}: what goes wrong", "cmd:skip"),
             Step(f"{stage}: what could you do better", "cmd:skip"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.console import Console, to_event
-from flows.i18n import Text
+from flows.i18n import Text, t
 from flows.model import Author, JourneyMap
 from flows.questions import Choice, Reply
 
@@ -53,6 +53,14 @@ async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
         and jm.stages[0].answer("owner").text == "Marketing"
     )
     assert jm.stages[1].emotions[0].score == -2 and jm.stages[1].emotions[0].word == "late again"
+    assert jm.stages[1].texts("says") == ["Where is my coffee?"]
+
+
+SAID = {
+    "en": "Do you have oat milk?",
+    "id": "Bu, hari ini masak apa?",
+    "pl": "Czy pierwsze zajęcia są za darmo?",
+}
 
 
 @pytest.mark.parametrize(
@@ -98,6 +106,9 @@ def test_scripted_chat_from_a_pipe_in_each_language(
     assert [s["name"] for s in jm["stages"]] == stages
     assert all(s["touchpoints"] for s in jm["stages"])
     assert jm["stages"][0]["touchpoints"][0]["author"]["name"] == "Sari Dewi"
+    # The empathy map's "what they say", asked in the language and kept.
+    assert [item["text"] for item in jm["stages"][0]["says"]] == [SAID[lang]]
+    assert t(lang, "q.says", stage=stages[0]) in output
     assert "Sari Dewi" in output.splitlines()[0]  # greeted by name
 
 

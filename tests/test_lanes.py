@@ -142,3 +142,41 @@ def test_without_it_nothing_is_left_behind() -> None:
 
     assert "price" not in [step.state for step in steps()]
     assert interviewed().finished
+
+
+# --- the seeds' "what they say" -------------------------------------------------------------
+
+SAYS = {"en": "What they say", "id": "Ucapan pelanggan", "pl": "Co mówi klient"}
+
+
+@pytest.mark.parametrize("lang", list(SAYS))
+def test_what_they_say_end_to_end_in_each_language(lang: str) -> None:
+    """The empathy map's "says" lane: asked at every stage after the thoughts, optional, on
+    the map, in every export, and a low note in the findings when nobody filled it."""
+    says = spec.lane("says")
+    assert says.shape == Shape.LIST and not says.required_for
+    iv = Interviewee(MapType.CURRENT, personas=1, stages=2, lang=lang).run(until_state="says")
+    asked = iv.interview
+    text = t.render(question(asked).text, lang)
+    assert text.startswith(f"{asked.map.stages[0].name}: ") and "q.says" not in text
+    assert "skip" in question(asked).commands
+    handle(asked, Event.text("Do you deliver on Sunday?", ANIA))
+    assert asked.map.stages[0].texts("says") == ["Do you deliver on Sunday?"]
+    journey_map = Interviewee(MapType.CURRENT, personas=1, stages=2, lang=lang).run()
+    journey_map = journey_map.interview.map
+    assert journey_map.stages[0].texts("says")
+
+    layout = build_layout(journey_map, lang)
+    label = next(c for c in layout.cells if c.kind == Kind.LABEL and c.lane == says)
+    assert " ".join(line.text for line in label.lines) == SAYS[lang]
+    said = journey_map.stages[0].texts("says")[0]
+    rows = list(csv.reader(io.StringIO(export_map(journey_map, "csv").decode("utf-8-sig"))))
+    assert [SAYS[lang], said] in [[row[1], row[4]] for row in rows]
+    assert SAYS[lang] in export_map(journey_map, "html").decode("utf-8")
+    pdf = PdfReader(io.BytesIO(export_map(journey_map, "pdf")))
+    assert SAYS[lang] in "".join(page.extract_text() for page in pdf.pages)
+
+    for stage in journey_map.stages:
+        stage.put(says, [])
+    (finding,) = [f for f in findings(journey_map) if f.lane == "says"]
+    assert finding.level == "low" and SAYS[lang] in describe(finding, lang)
