@@ -38,7 +38,9 @@ class Shape(StrEnum):
 
     LIST = "list"  # several items, typed one per line
     SINGLE = "single"  # one answer; answering again replaces it
-    RATINGS = "ratings"  # a score per persona from each person (the emotion curve)
+    # A score per persona from each person: the emotion curve, kept as a stage's `emotions`
+    # (one lane has this shape).
+    RATINGS = "ratings"
 
 
 ALL_TYPES: frozenset[MapType] = frozenset(MapType)
@@ -55,6 +57,11 @@ class LaneSpec:
     map, in the review, the exports and the findings) and `q.<id>` (the question, with
     `{stage}`); `questions` gives a map type its own question (a future state asks about the
     touchpoints it should have, a blueprint's owner may not be skipped).
+
+    More about a lane belongs here too, as a field with a default: the business templates
+    already give suggestions under a lane's id; a quick map's lanes (a flag read where the
+    steps are made, `flows.steps.lane_step`, or by `flows.interview.positions`) and a future
+    state's own question (a `questions` entry) hang off this declaration the same way.
     """
 
     id: str  # the step's state, the catalog keys' suffix, the finding ids' lane

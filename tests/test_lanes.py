@@ -180,3 +180,26 @@ def test_what_they_say_end_to_end_in_each_language(lang: str) -> None:
         stage.put(says, [])
     (finding,) = [f for f in findings(journey_map) if f.lane == "says"]
     assert finding.level == "low" and SAYS[lang] in describe(finding, lang)
+
+
+def test_the_declarations_are_consistent() -> None:
+    import re
+
+    from flows.analysis import FindingKind
+    from flows.model import Stage
+
+    declared = spec.lanes()
+    assert len({lane.id for lane in declared}) == len(declared)
+    assert len({lane.field for lane in declared}) == len(declared)
+    (ratings,) = [lane for lane in declared if lane.shape == Shape.RATINGS]
+    assert ratings.field == "emotions" and "emotions" in Stage.model_fields
+    reserved = set(Stage.model_fields) - {"emotions"}
+    kinds = {kind.value for kind in FindingKind}
+    for lane in declared:
+        assert re.fullmatch(r"[a-z][a-z_]*", lane.id) and lane.field not in reserved, lane
+        assert re.fullmatch(r"#[0-9a-f]{6}", lane.colour) and re.fullmatch(
+            r"#[0-9a-f]{6}", lane.tint
+        )
+        assert lane.required_for <= lane.map_types, lane
+        findings_named = {lane.answers_problems, lane.needed_each_stage, lane.crowded[1]} - {""}
+        assert findings_named <= kinds, lane
