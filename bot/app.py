@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from collections.abc import Sequence
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
@@ -12,9 +14,11 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot import commands
 from bot.config import Settings
 from bot.courier import Courier
+from bot.grouplimit import GroupWindow
 from bot.handlers import JourneyBot
 from bot.maps import Desk
 from bot.ordering import PerChatUpdateProcessor
+from bot.polling import POLL_TIMEOUT, Poller
 from bot.ratelimit import RetryingRateLimiter
 from bot.reminders import Reminders
 from bot.rendering import PoolRenderer
@@ -29,7 +33,6 @@ log = logging.getLogger("journeybot")
 
 WRITE_TIMEOUT = 30.0
 MEDIA_WRITE_TIMEOUT = 120.0
-POLL_TIMEOUT = 10  # seconds getUpdates waits for news (long polling)
 
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -57,7 +60,13 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)
-    courier = Courier(store, desk.plan, settings.instance, lease=settings.outbox_lease)
+    courier = Courier(
+        store,
+        desk.plan,
+        settings.instance,
+        lease=settings.outbox_lease,
+        window=GroupWindow(settings.group_messages_per_minute, settings.group_window),
+    )
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -85,7 +94,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         await renderer.stop()
         await store.close()
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
@@ -98,14 +107,16 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
             RetryingRateLimiter(
                 max_retries=5,
                 overall_max_rate=settings.messages_per_second,
-                group_max_rate=settings.group_messages_per_minute,
+                group_max_rate=0,  # groups: our own sliding window (bot/grouplimit.py)
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if not settings.webhook_url:
+        builder = builder.updater(None)  # we poll ourselves (bot/polling.py)
+    app = builder.build()
     app.add_handler(TypeHandler(Update, journey.on_update))
     app.add_error_handler(on_error)
     return app
@@ -129,7 +140,7 @@ def run(settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token in URLs
     logging.getLogger("transitions").setLevel(logging.WARNING)  # a line per state change
     app = build_application(settings)
-    allowed = Update.ALL_TYPES
+    allowed = list(ALLOWED_UPDATES)
     if settings.webhook_url:
         app.run_webhook(
             listen=settings.listen,
@@ -140,5 +151,29 @@ def run(settings: Settings) -> int:
             allowed_updates=allowed,
         )
     else:
-        app.run_polling(allowed_updates=allowed, timeout=POLL_TIMEOUT)
+        asyncio.run(serve_polling(app, allowed))
     return 0
+
+
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+async def serve_polling(app: Application, allowed: Sequence[str] | None = None) -> None:
+    """Run the application with our own poller until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        log.info("polling for updates")
+        await Poller(app, allowed).run(stop)
+    finally:
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

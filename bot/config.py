@@ -30,6 +30,7 @@ class Settings:
     # Telegram lets a bot send about 20 messages a minute into one group; a self-hosted Bot
     # API server with other limits (or a test server) may set its own.
     group_messages_per_minute: int = 20
+    group_window: float = 60.0  # seconds the group limit counts over (tests shorten it)
     messages_per_second: int = 30  # Telegram's overall limit for one bot
     # Seconds a reply being sent is held by one process; a process that dies holding it is
     # taken over after this long.
@@ -76,6 +77,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         # instances on one machine need names of their own.
         instance=os.environ.get("JOURNEYBOT_INSTANCE") or socket.gethostname(),
         group_messages_per_minute=int(os.environ.get("JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE", "20")),
+        group_window=float(os.environ.get("JOURNEYBOT_GROUP_WINDOW", "60")),
         messages_per_second=int(os.environ.get("JOURNEYBOT_MESSAGES_PER_SECOND", "30")),
         outbox_lease=float(os.environ.get("JOURNEYBOT_OUTBOX_LEASE", "30")),
         outage_wait=float(os.environ.get("JOURNEYBOT_OUTAGE_WAIT", "30")),

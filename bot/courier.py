@@ -32,6 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot import posts
+from bot.grouplimit import GroupWindow
 from bot.posts import Post, Question
 from storage.records import Parcel, Unavailable
 from storage.repository import Store
@@ -59,6 +60,12 @@ class Part:
     send: Callable[[Bot], Awaitable[Any]]
     question: Question | None = None
     prepare: Callable[[], Awaitable[Any]] | None = None
+    # Messages it posts into the chat (a group takes 20 a minute); a callable when that is
+    # known only once prepared (a map too wide for one photo goes as an album of parts).
+    posts: int | Callable[[], int] = 1
+
+    def post_count(self) -> int:
+        return self.posts() if callable(self.posts) else self.posts
 
 
 # A post of several requests (the map, the exports) is planned by whoever knows how.
@@ -113,9 +120,11 @@ class Courier:
         *,
         lease: float = LEASE,
         poll: float = POLL,
+        window: GroupWindow | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
+        self.window = window or GroupWindow()
         self.instance = instance
         self.lease = lease
         self.poll = poll
@@ -124,6 +133,7 @@ class Courier:
         self._users: dict[str, int] = {}  # tasks holding or waiting for a chat's lock
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._deliveries: set[asyncio.Task] = set()
         self._last_purge = 0.0
         self._outage_logged = 0.0
         self.unconfirmed = 0  # sends counted as delivered without an answer (for metrics)
@@ -135,13 +145,26 @@ class Courier:
         self._task = asyncio.create_task(self._loop(), name="journeybot-courier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop sending; what is left stays in the outbox for the next start."""
+        for task in [self._task, *self._deliveries]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def wake(self) -> None:
         self._wake.set()
+
+    def wake_at(self, seconds: float) -> None:
+        """Look at the outbox again in `seconds` (a deferred post falls due then)."""
+        asyncio.get_running_loop().call_later(seconds, self._wake.set)
+
+    def deliver_soon(self, chat_id: str) -> None:
+        """Deliver the chat's posts in a task of their own: the update that queued them is
+        done (and can be confirmed to Telegram) once they are stored, not once sent."""
+        task = asyncio.create_task(self.deliver(chat_id), name=f"deliver-{chat_id}")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     async def _loop(self) -> None:
         limit = asyncio.Semaphore(CONCURRENT_CHATS)
@@ -231,6 +254,11 @@ class Courier:
                 part = parts[index]
                 if part.prepare is not None:
                     await part.prepare()
+                wait = self.window.reserve(parcel.chat_id, part.post_count())
+                if wait > 0:  # the group had its share of posts this minute: later
+                    await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
+                    self.wake_at(wait)
+                    return False
                 if heavy:  # (a plain message was marked in flight by its claim)
                     await self.store.run(
                         lambda u, i=index: u.outbox.sending(parcel.id, i),
@@ -355,7 +383,7 @@ def reaction_part(chat: int, thread: int | None, reaction: posts.Reaction) -> Pa
             log.info("no reaction in chat %s (%s); answering with a message", chat, problem)
             return await fallback.send(bot)
 
-    return Part(send)
+    return Part(send, posts=0)  # a reaction is no message (its rare fallback goes unmetered)
 
 
 def edit_part(chat: int, edit: posts.Edit) -> Part:
@@ -380,7 +408,7 @@ def edit_part(chat: int, edit: posts.Edit) -> Part:
             log.info("edit of message %s in chat %s: %s", edit.message_id, chat, problem)
             return None
 
-    return Part(send)
+    return Part(send, posts=0)
 
 
 def simple_parts(post: Post, parcel: Parcel) -> list[Part] | None:

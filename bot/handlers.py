@@ -159,7 +159,7 @@ class JourneyBot:
         await _answer(update, turn.toast)
         if turn.reminders_changed:
             self.on_reminders_changed()
-        await self.courier.deliver(turn.chat_id)
+        self.courier.deliver_soon(turn.chat_id)
 
     async def not_saved(self, bot: Bot, chat: Chat, lang: str, update: Update) -> None:
         """The database stayed away: say plainly that this message was not kept (sent

@@ -147,6 +147,20 @@ class Outbox:
             )
         )
 
+    async def defer(self, parcel_id: int, seconds: float) -> None:
+        """Not now (the chat's share of posts is used up): release the row until then,
+        without counting a failed attempt."""
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == parcel_id)
+            .values(
+                due_at=now() + timedelta(seconds=seconds),
+                inflight=None,
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
     async def due_chats(self, by: str, limit: int = 100) -> list[str]:
         """Chats with rows waiting that `by` could send now."""
         at = now()

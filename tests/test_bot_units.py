@@ -53,6 +53,30 @@ def test_the_review_keyboard_fits_a_phone() -> None:
     assert all(len(b.callback_data.encode()) <= 64 for row in rows for b in row)
 
 
+def test_a_group_gets_at_most_its_share_in_any_window(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot import grouplimit
+    from bot.grouplimit import GroupWindow
+
+    clock = [1000.0]
+    monkeypatch.setattr(grouplimit.time, "monotonic", lambda: clock[0])
+    window = GroupWindow(limit=20, seconds=60)
+    sent: list[float] = []
+    # Posts wanted every second for three minutes; each goes when the window lets it.
+    wanted = [1000.0 + s for s in range(180)]
+    for at in wanted:
+        clock[0] = max(clock[0], at)
+        wait = window.reserve("-100", 1)
+        if wait:
+            clock[0] += wait
+            assert window.reserve("-100", 1) == 0
+        sent.append(clock[0])
+    for start in sent:  # any rolling minute holds at most 20
+        assert sum(1 for at in sent if start <= at < start + 60) <= 20
+    assert sent[19] == 1019.0 and sent[20] == 1060.0  # 20 at once, the 21st a minute later
+    assert window.reserve("555", 100) == 0  # private chats are not metered
+    assert window.reserve("-100", 0) == 0  # edits and reactions post nothing
+
+
 # --- packing text into Telegram messages ---------------------------------------------------
 
 
