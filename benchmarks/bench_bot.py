@@ -66,7 +66,7 @@ async def seed(store: Store, users) -> None:  # type: ignore[no-untyped-def]
     template = (
         Interviewee(MapType.CURRENT, personas=1, stages=3).run(until_state="touchpoints").interview
     )
-    template.map.stages[0].touchpoints.clear()
+    template.map.stages[0].items("touchpoints").clear()
     for user in users:
         await store.ensure_chat(str(user.id), "private", "en")
         await store.start_interview(str(user.id), str(user.id), template)

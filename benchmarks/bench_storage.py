@@ -46,7 +46,7 @@ async def bench(url: str, ops: int) -> None:
     await store.upgrade()
     await store.ensure_chat("bench", "private", "en")
     interview = Interviewee(personas=2, stages=5).run(until_state="touchpoints").interview
-    interview.map.stages[0].touchpoints.clear()
+    interview.map.stages[0].items("touchpoints").clear()
     await store.start_interview("bench", "u", interview)
 
     record, load = [], []

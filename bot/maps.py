@@ -20,16 +20,16 @@ from bot import callbacks, commands, posts
 from bot.actions import Called, Pressed
 from bot.courier import Part, message_part, simple_parts
 from bot.grouplimit import GroupWindow
-from bot.replies import caption, split, t, tr
+from bot.replies import caption, pack, split, t, tr
 from flows.analysis import compare as compare_maps
 from flows.i18n import escape_html
 from flows.model import JourneyMap
 from flows.spec import LIMITS, MapType
 from renderers.checklist import (
+    checklist_blocks,
     checklist_items,
     checklist_sections_for_export,
     comparison_lines,
-    render_checklist,
     render_text,
 )
 from renderers.export import file_name as export_file_name
@@ -503,7 +503,7 @@ class Desk:
             Part(photo, prepare=pictures.get, posts=photos_posted),
             Part(document, prepare=pictures.get),
         ]
-        for html in render_checklist(journey_map, lang, ticked, html=True, before=before):
+        for html in pack(checklist_blocks(journey_map, lang, ticked, html=True, before=before)):
             parts.append(self._text(chat, thread, html))
         keyboard = tick_keyboard(journey_map, post.number, lang, ticked, 0, before)
         parts.append(self._text(chat, thread, t(lang, "bot.tick_intro"), keyboard))

@@ -53,6 +53,7 @@ def script(n: int) -> list[Step]:
             Step("Saved (1 added", "cmd:done", question=False),
             Step(f"{stage}: what does the customer do here", "cmd:skip"),
             Step(f"{stage}: what is the customer thinking", "cmd:skip"),
+            Step(f"{stage}: what does the customer say out loud", "cmd:skip"),
             Step(f"{stage}: how does Persona{n} feel here", "press:🙂 +1 good"),
             Step(f"{stage}: what goes wrong", "cmd:skip"),
             Step(f"{stage}: what could you do better", "cmd:skip"),
@@ -261,7 +262,7 @@ async def check(api: FakeBotApi, people: list[Person], url: str, report: Report)
                     "stages": [s.name for s in journey_map.stages] == list(STAGES),
                 }
                 for stage in journey_map.stages:
-                    touch = [t.text for t in stage.touchpoints]
+                    touch = [t.text for t in stage.items("touchpoints")]
                     checks[f"{stage.name} touchpoint"] = touch == [f"Touch {stage.name} {n}"]
                     checks[f"{stage.name} emotion"] = [r.score for r in stage.emotions] == [1]
                 stored_answers = sum(checks.values())

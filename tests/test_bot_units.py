@@ -105,3 +105,48 @@ async def test_a_request_is_on_the_wire_once_written_whole_before_the_answer(api
         moments.clear()
         await client.post(f"{api.base_url}{api.token}/getMe")  # no callback: nothing noted
         assert moments == []
+
+
+# --- packing text into Telegram messages ---------------------------------------------------
+
+
+def test_pack_joins_blocks_and_moves_a_whole_block_rather_than_split_it() -> None:
+    from bot.replies import pack
+    from renderers.checklist import Block
+
+    blocks = [Block("A", ("a1", "a2")), Block("B", ("b" * 20,)), Block("C", ("c1",))]
+    assert pack(blocks) == ["A\na1\na2\n\nB\n" + "b" * 20 + "\n\nC\nc1"]
+    # B does not fit after A, but fits a message: it goes whole into the next one.
+    assert pack(blocks, limit=25) == ["A\na1\na2", "B\n" + "b" * 20, "C\nc1"]
+    assert pack(blocks, limit=28) == ["A\na1\na2", "B\n" + "b" * 20 + "\n\nC\nc1"]
+
+
+def test_pack_splits_a_block_too_long_for_any_message_between_its_rows() -> None:
+    from bot.replies import pack, telegram_length
+    from renderers.checklist import Block
+
+    rows = tuple(f"🔴 row {n}" for n in range(10))  # the emoji counts twice in UTF-16
+    block = Block("<b>Findings</b>", rows, "<b>Findings (continued)</b>")
+    messages = pack([Block("Title", ("intro",)), block], limit=40)
+    assert all(telegram_length(m) <= 40 for m in messages)
+    assert messages[0].startswith("Title\nintro")
+    assert all(m.startswith("<b>Findings (continued)</b>") for m in messages[2:])
+    shown = [line for m in messages for line in m.splitlines()]
+    assert [line for line in shown if "row" in line] == list(rows)  # each once, in order
+
+
+def test_pack_cuts_a_row_longer_than_a_message() -> None:
+    from bot.replies import pack
+    from renderers.checklist import Block
+
+    messages = pack([Block("H", ("x " * 40,))], limit=30)
+    assert all(len(m) <= 30 for m in messages) and len(messages) > 2
+
+
+def test_renderers_leave_telegrams_limits_to_the_bot() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "renderers"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "4096" not in text and "utf-16" not in text.lower(), path
