@@ -223,12 +223,11 @@ class Courier:
         self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
             async with lock:
-                while True:
-                    parcel = await self.store.run(
-                        lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
-                    )
-                    if parcel is None or not await self._carry(parcel):
-                        return
+                parcel = await self.store.run(
+                    lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
+                )
+                while parcel is not None:
+                    parcel = await self._carry(parcel)
         except Unavailable as problem:
             self._log_outage(problem)
         finally:
@@ -237,8 +236,10 @@ class Courier:
                 del self._users[chat_id]
                 self._locks.pop(chat_id, None)
 
-    async def _carry(self, parcel: Parcel) -> bool:
-        """Send one post from where it stopped; True when done with it (sent or dropped)."""
+    async def _carry(self, parcel: Parcel) -> Parcel | None:
+        """Send one post from where it stopped. When done with it (sent or dropped), the
+        chat's next post, claimed in the same transaction; None when there is none or the
+        chat has to wait."""
         assert self.bot is not None
         post = posts.load(parcel.payload)
         if parcel.interrupted:
@@ -255,8 +256,7 @@ class Courier:
             except Exception as problem:
                 return await self._failed(parcel, classify(problem))
             if parcel.progress >= len(parts):
-                await self._mark(parcel, len(parts), len(parts), None, None)
-                return True
+                return await self._mark(parcel, len(parts), len(parts), None, None)
             for index in range(parcel.progress, len(parts)):
                 part = parts[index]
                 if part.prepare is not None:
@@ -265,12 +265,12 @@ class Courier:
                 if wait > 0:  # the group had its share of posts this minute: later
                     await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
                     self.wake_at(wait)
-                    return False
+                    return None
                 try:
                     result = await self._send(parcel, index, part)
                 except ChatMigrated as moved:  # the group is a supergroup now: follow it
                     await self._follow(parcel, moved.new_chat_id)
-                    return False
+                    return None
                 except Exception as problem:
                     outcome = classify(problem)
                     if isinstance(outcome, Transient):
@@ -286,8 +286,8 @@ class Courier:
                         outcome,
                     )
                     result = None
-                await self._mark(parcel, index + 1, len(parts), part.question, result)
-        return True
+                following = await self._mark(parcel, index + 1, len(parts), part.question, result)
+        return following
 
     async def _send(self, parcel: Parcel, index: int, part: Part) -> Any:
         """Send the part; the moment its request is written whole, it is noted in flight."""
@@ -320,9 +320,9 @@ class Courier:
 
     async def _mark(
         self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any
-    ) -> None:
-        """Note the part as out (the whole post when it was the last), with the question the
-        message asked, in one transaction."""
+    ) -> Parcel | None:
+        """Note the part as out, with the question the message asked; when it was the last,
+        the post is sent and the chat's next post claimed — one transaction."""
         message_id = getattr(result, "message_id", None)
 
         async def note(u):  # type: ignore[no-untyped-def]
@@ -330,29 +330,31 @@ class Courier:
                 await u.interviews.remember_question(
                     parcel.chat_id, message_id, question.scope, question.position
                 )
-            if done >= total:
-                await u.outbox.sent(parcel.id)
-            else:
+            if done < total:
                 await u.outbox.progressed(parcel.id, done)
+                return None
+            await u.outbox.sent(parcel.id)
+            return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
 
-        await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
+        return await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
 
-    async def _failed(self, parcel: Parcel, outcome: Exception) -> bool:
-        if not isinstance(outcome, Transient):
-            log.warning("post %s to chat %s dropped: %s", parcel.id, parcel.chat_id, outcome)
-            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"dropped: {outcome}"))
-            return True
+    async def _failed(self, parcel: Parcel, outcome: Exception) -> Parcel | None:
+        """A part could not go out: drop the post (refused, or tried too often) and go on
+        with the chat's next, or leave it to be tried again later (and the chat waits)."""
         attempts = parcel.attempts + 1
-        if attempts >= GIVE_UP_AFTER:
-            log.error(
-                "post %s to chat %s: gave up after %d attempts: %s",
-                parcel.id,
-                parcel.chat_id,
-                attempts,
-                outcome,
+        if not isinstance(outcome, Transient) or attempts >= GIVE_UP_AFTER:
+            why = (
+                f"dropped: {outcome}"
+                if not isinstance(outcome, Transient)
+                else (f"gave up after {attempts} attempts: {outcome}")
             )
-            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"gave up: {outcome}"))
-            return True
+            log.warning("post %s to chat %s %s", parcel.id, parcel.chat_id, why)
+
+            async def drop(u):  # type: ignore[no-untyped-def]
+                await u.outbox.sent(parcel.id, why)
+                return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
+
+            return await self.store.run(drop)
         pause = outcome.pause if outcome.pause is not None else pause_after(attempts)
         log.warning(
             "post %s to chat %s not sent (%s); trying again in %.0f s",
@@ -363,7 +365,8 @@ class Courier:
         )
         due = now() + timedelta(seconds=pause)
         await self.store.run(lambda u: u.outbox.retry_at(parcel.id, due, str(outcome)))
-        return False
+        self.wake_at(pause)
+        return None
 
     @contextlib.asynccontextmanager
     async def _holding(self, parcel: Parcel) -> AsyncIterator[None]:

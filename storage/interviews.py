@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, now
+from storage.upsert import insert_for
 
 RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
 
@@ -146,17 +147,17 @@ class Interviews:
     ) -> None:
         """Note which question a message asked (a message asks one: the latest note counts)."""
         await self.s.execute(
-            delete(QuestionMessageRow).where(
-                QuestionMessageRow.chat_id == chat_id, QuestionMessageRow.message_id == message_id
-            )
-        )
-        await self.s.execute(
-            insert(QuestionMessageRow).values(
+            insert_for(self.s, QuestionMessageRow)
+            .values(
                 chat_id=chat_id,
                 message_id=message_id,
                 scope=scope,
                 position=position,
                 created_at=now(),
+            )
+            .on_conflict_do_update(
+                index_elements=["chat_id", "message_id"],
+                set_={"scope": scope, "position": position},
             )
         )
 

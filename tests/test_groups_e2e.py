@@ -51,7 +51,11 @@ async def group_interview(lead: Person, members: list[Person], stages: tuple[str
             )
             await member.sees_reaction(said, timeout=40)
         await lead.presses("✔ Done")
-        for asked in ("what does the customer do here", "what is the customer thinking"):
+        for asked in (
+            "what does the customer do here",
+            "what is the customer thinking",
+            "what does the customer say out loud",
+        ):
             await lead.sees(f"{stage}: {asked}")
             await lead.presses("⏭ Skip")
         await lead.sees(f"{stage}: how does Dewi feel here")
@@ -92,7 +96,7 @@ async def test_a_whole_group_interview_stays_within_the_group_limit(
     assert len(posted) > 20  # enough to have met the limit
     assert most_in_any_window(posted, 6.0) <= 20
     saved = await stored(sqlite_url, lambda s: s.get_map(str(chat.id), 1))
-    assert saved is not None and len(saved.stages[0].touchpoints) == 2
+    assert saved is not None and len(saved.stages[0].items("touchpoints")) == 2
 
 
 async def test_two_interviews_in_two_forum_topics_at_once(
