@@ -54,7 +54,7 @@ async def bench(url: str, ops: int) -> None:
         # Answers go to the touchpoints of a stage; /back keeps the list from filling up.
         event = Event.text(f"touchpoint {n}", ANIA) if n % 2 == 0 else Event.command("back", ANIA)
         began = time.perf_counter()
-        await store.apply("bench", "u", lambda iv, e=event: _answer(iv, e), update_id=10**9 + n)
+        await store.apply("bench", "u", lambda iv, e=event: _answer(iv, e), ledger_key=f"bench:{n}")
         record.append(time.perf_counter() - began)
         began = time.perf_counter()
         await store.load_interview("bench", "u")
