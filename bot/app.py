@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import HTTPXRequest
 
 from bot import commands
+from bot.budget import Budget, LocalBudget, RedisBudget
 from bot.config import Settings
 from bot.courier import Courier
 from bot.grouplimit import GroupWindow
@@ -75,6 +76,18 @@ def bot_request(settings: Settings) -> HTTPXRequest:
     )
 
 
+def budget_for(settings: Settings) -> Budget:
+    """What the bot may post: counted here, or shared by all instances in Redis."""
+    if settings.redis_url:
+        return RedisBudget(
+            settings.redis_url,
+            per_second=settings.messages_per_second,
+            group_posts=settings.group_messages_per_minute,
+            group_window=settings.group_window,
+        )
+    return LocalBudget(GroupWindow(settings.group_messages_per_minute, settings.group_window))
+
+
 def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
@@ -84,9 +97,9 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         desk.plan,
         settings.instance,
         lease=settings.outbox_lease,
-        window=GroupWindow(settings.group_messages_per_minute, settings.group_window),
+        budget=budget_for(settings),
     )
-    desk.window = courier.window
+    desk.budget = courier.budget
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -124,8 +137,9 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         .rate_limiter(
             RetryingRateLimiter(
                 max_retries=5,
-                overall_max_rate=settings.messages_per_second,
-                group_max_rate=0,  # groups: our own sliding window (bot/grouplimit.py)
+                # With a shared budget (Redis) the instances keep the overall rate together.
+                overall_max_rate=0 if settings.redis_url else settings.messages_per_second,
+                group_max_rate=0,  # groups: our own sliding window (bot/budget.py)
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(256))

@@ -41,6 +41,8 @@ class Settings:
     # Seconds to wait for the Bot API's answer to a request. A send whose answer never comes
     # is not sent again (it may have arrived), so this is long on purpose.
     read_timeout: float = 30.0
+    # Several instances of one bot: Redis keeps their posting budget together (optional).
+    redis_url: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -82,4 +84,5 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         outbox_lease=float(os.environ.get("JOURNEYBOT_OUTBOX_LEASE", "30")),
         outage_wait=float(os.environ.get("JOURNEYBOT_OUTAGE_WAIT", "30")),
         read_timeout=float(os.environ.get("JOURNEYBOT_READ_TIMEOUT", "30")),
+        redis_url=os.environ.get("JOURNEYBOT_REDIS_URL") or None,
     )

@@ -39,7 +39,7 @@ from telegram.error import (
 )
 
 from bot import posts
-from bot.grouplimit import GroupWindow
+from bot.budget import Budget, LocalBudget
 from bot.posts import Post, Question
 from bot.wire import ON_THE_WIRE
 from storage.records import Parcel, Unavailable
@@ -128,11 +128,11 @@ class Courier:
         *,
         lease: float = LEASE,
         poll: float = POLL,
-        window: GroupWindow | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
-        self.window = window or GroupWindow()
+        self.budget = budget or LocalBudget()
         self.instance = instance
         self.lease = lease
         self.poll = poll
@@ -261,7 +261,7 @@ class Courier:
                 part = parts[index]
                 if part.prepare is not None:
                     await part.prepare()
-                wait = self.window.reserve(parcel.chat_id, part.post_count())
+                wait = await self.budget.reserve(parcel.chat_id, part.post_count())
                 if wait > 0:  # the group had its share of posts this minute: later
                     await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
                     self.wake_at(wait)

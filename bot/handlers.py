@@ -146,7 +146,10 @@ class JourneyBot:
 
         try:
             turn = await self.store.run(
-                body, actions.ledger_key(update), outage_wait=self.outage_wait
+                body,
+                actions.ledger_key(update),
+                outage_wait=self.outage_wait,
+                lock=str(chat.id),  # one chat's updates take turns across instances
             )
         except Duplicate:
             log.info("update %s delivered again; applied before", update.update_id)

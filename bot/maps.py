@@ -18,8 +18,8 @@ from telegram.constants import ChatAction, ParseMode
 
 from bot import callbacks, commands, posts
 from bot.actions import Called, Pressed
+from bot.budget import Budget
 from bot.courier import Part, message_part, simple_parts
-from bot.grouplimit import GroupWindow
 from bot.replies import caption, pack, split, t, tr
 from flows.analysis import compare as compare_maps
 from flows.i18n import escape_html
@@ -399,7 +399,7 @@ class Desk:
         self.renderer = renderer
         self.bot: Bot | None = None  # for "uploading…" in the chat while a picture is drawn
         self._courtesies: set[asyncio.Task] = set()
-        self.window: GroupWindow | None = None  # the courier's, so courtesies count too
+        self.budget: Budget | None = None  # the courier's, so courtesies count too
 
     async def plan(self, post: posts.Post, parcel: Parcel) -> list[Part]:
         simple = simple_parts(post, parcel)
@@ -512,11 +512,13 @@ class Desk:
     def _queued(self, chat: int, thread: int | None, lang: str, ahead: int) -> None:
         """Every render worker is busy: say so rather than leave the chat wondering (a
         courtesy, outside the outbox: not worth a resend)."""
-        if self.bot is None or (self.window and self.window.reserve(str(chat), 1)):
-            return  # (in a group whose share of posts is used up, better not)
+        if self.bot is None:
+            return
         text = t(lang, "bot.drawing_queue", ahead=ahead) if ahead else t(lang, "bot.drawing_next")
 
         async def say() -> None:
+            if self.budget is not None and await self.budget.reserve(str(chat), 1):
+                return  # (in a group whose share of posts is used up, better not)
             with contextlib.suppress(Exception):
                 await self.bot.send_message(  # type: ignore[union-attr]
                     chat, text, parse_mode=ParseMode.HTML, message_thread_id=thread

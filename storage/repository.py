@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -132,9 +133,15 @@ class Store:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def unit(self, ledger_key: str | None = None) -> AsyncIterator[Unit]:
+    async def unit(
+        self, ledger_key: str | None = None, lock: str | None = None
+    ) -> AsyncIterator[Unit]:
         """One transaction. Raises Duplicate (nothing stored) when `ledger_key` was applied
-        before, Unavailable when the database cannot be reached or written."""
+        before, Unavailable when the database cannot be reached or written.
+
+        `lock` (e.g. a chat id): on PostgreSQL, units with the same lock take turns, whichever
+        instance runs them (an advisory lock held until the transaction ends); SQLite has one
+        writer at a time anyway."""
         if _IN_UNIT.get():
             raise RuntimeError("a unit of work inside another (on SQLite it would wait forever)")
         turn = self._one_writer or contextlib.nullcontext()
@@ -142,6 +149,11 @@ class Store:
         try:
             async with turn, self.session() as session:
                 work = Unit(session, self._recent, self._languages)
+                if lock is not None and self._one_writer is None:
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": lock},
+                    )
                 if ledger_key is not None:
                     await work.ledger.record(ledger_key)
                 yield work
@@ -162,6 +174,7 @@ class Store:
         ledger_key: str | None = None,
         *,
         outage_wait: float = 0.0,
+        lock: str | None = None,
     ) -> T:
         """Run `body` in a unit of work until it commits: again from the start after a lost
         optimistic race, and for up to `outage_wait` seconds while the database is away.
@@ -171,7 +184,7 @@ class Store:
         attempt = 0
         while True:
             try:
-                async with self.unit(ledger_key) as work:
+                async with self.unit(ledger_key, lock) as work:
                     return await body(work)
             except Conflict:
                 attempt += 1

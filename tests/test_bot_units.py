@@ -150,3 +150,36 @@ def test_renderers_leave_telegrams_limits_to_the_bot() -> None:
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "4096" not in text and "utf-16" not in text.lower(), path
+
+
+async def test_instances_sharing_a_redis_budget_post_within_it_together() -> None:
+    """Two bot instances, one budget: 30 posts a second in all, 20 a window per group."""
+    import uuid
+
+    import pytest
+    from redis.asyncio import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from bot.budget import RedisBudget
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        await Redis.from_url(url).ping()
+    except (RedisDown, OSError):
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    first, second = (
+        RedisBudget(url, per_second=30, group_posts=20, group_window=3, prefix=prefix)
+        for _ in range(2)
+    )
+    try:
+        group = [await b.reserve("-100555", 1) for _ in range(15) for b in (first, second)]
+        assert sum(1 for wait in group if wait == 0) == 20  # the group's share, together
+        assert all(0 < wait <= 3.5 for wait in group[20:] if wait)
+        private = [await b.reserve("777", 1) for _ in range(10) for b in (first, second)]
+        # 20 group posts already count toward the 30 a second: 10 more private ones fit.
+        assert sum(1 for wait in private if wait == 0) == 10
+        assert await first.reserve("777", 0) == 0  # nothing posted, nothing taken
+    finally:
+        await first.close()
+        await second.close()

@@ -325,3 +325,34 @@ async def test_two_bot_instances_share_one_database(store: Store) -> None:
         assert applied[0].map.stages == []  # the new interview, not the old one revived
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> None:
+    """Two instances (two Stores) working on one chat: the second waits for the first."""
+    first, second = Store(db_url), Store(db_url)
+    order: list[str] = []
+
+    async def slow(u) -> None:  # type: ignore[no-untyped-def]
+        order.append("first in")
+        await asyncio.sleep(0.5)
+        order.append("first out")
+
+    async def quick(u) -> None:  # type: ignore[no-untyped-def]
+        order.append("second")
+
+    try:
+        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        await asyncio.sleep(0.1)
+        await second.run(quick, lock="chat-1")
+        await holding
+        assert order == ["first in", "first out", "second"]
+        order.clear()  # another chat does not wait
+        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        await asyncio.sleep(0.1)
+        await second.run(quick, lock="chat-2")
+        await holding
+        assert order == ["first in", "second", "first out"]
+    finally:
+        await first.close()
+        await second.close()
