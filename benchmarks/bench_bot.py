@@ -1,16 +1,19 @@
-"""Bot throughput and reply latency through the whole pipeline (issue 5).
+"""Bot throughput and reply latency through the whole pipeline (issues 5 and 17).
 
 fake Bot API server → `journeybot run` (polling, its own process) → handlers → interview
-engine → database → reply, excluding renders. Measured in the same run as a minimal PTB echo
-bot (benchmarks/echo_bot.py, also its own process) on the same fake server, the baseline
-(goal: journeybot ≥ 0.5 × echo).
+engine → database → outbox → reply, excluding renders. Measured against a minimal PTB echo
+bot (benchmarks/echo_bot.py, also its own process) on the same fake server, in interleaved
+rounds (echo, journeybot, echo, …) so machine load weighs on both alike; medians reported.
 
-- throughput: N answers from many private chats, each an item added to a list question of
-  a stored interview; updates per second until every reply was recorded;
-- latency: 500 interviews answering at the same moment; p50 / p99 from the user's message
-  to the bot's reply.
+- closed loop (people who wait for each reply): 50 chats × 10 answers, each chat sends its
+  next answer once the reply to the last one came; updates/s and reply latency p50/p99
+  (issue 17: journeybot ≥ 0.6 × echo throughput, p99 ≤ 1.5 × echo's p99);
+- burst: every chat sends its 10 answers at once; updates/s until every reply was recorded
+  (issue 17: ≥ 0.8 × echo).
+Each answer is an item added to a list question of a stored interview.
 
-    .venv/bin/python benchmarks/bench_bot.py [--updates 2000] [--interviews 500]
+    .venv/bin/python benchmarks/bench_bot.py [--chats 50] [--answers 10] [--rounds 3]
+        [--postgres URL]
 """
 
 from __future__ import annotations
@@ -66,14 +69,14 @@ async def seed(store: Store, users) -> None:  # type: ignore[no-untyped-def]
     template = (
         Interviewee(MapType.CURRENT, personas=1, stages=3).run(until_state="touchpoints").interview
     )
-    template.map.stages[0].touchpoints.clear()
+    template.map.stages[0].items("touchpoints").clear()
     for user in users:
         await store.ensure_chat(str(user.id), "private", "en")
         await store.start_interview(str(user.id), str(user.id), template)
 
 
-async def measure(api: FakeBotApi, users, per_user: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
-    """Send `per_user` messages from every user at once; (updates/s, reply latencies)."""
+async def burst(api: FakeBotApi, users, per_user: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    """Every user sends `per_user` messages at once; (updates/s, reply latencies)."""
     start_mark = api.mark()
     sent_at: dict[int, list[float]] = {}
     began = time.time()
@@ -96,56 +99,112 @@ async def measure(api: FakeBotApi, users, per_user: int) -> tuple[float, list[fl
     return total / elapsed, latencies
 
 
-def report(label: str, rate: float, latencies: list[float]) -> None:
-    ms = sorted(x * 1e3 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(
-        f"{label}: {rate:.0f} updates/s; reply latency median "
-        f"{statistics.median(ms):.1f} ms, p99 {p99:.1f} ms (n={len(ms)})"
+async def closed_loop(api: FakeBotApi, users, per_user: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
+    """Each user sends an answer, waits for the reply, sends the next; (updates/s, latencies)."""
+    latencies: list[float] = []
+
+    async def person(user) -> None:  # type: ignore[no-untyped-def]
+        chat = api.private_chat(user)
+        for n in range(per_user):
+            mark = api.mark()
+            asked = time.time()
+            api.user_text(chat, user, f"touchpoint {n}")
+            reply = await api.wait_for(lambda m: m.chat_id == chat.id, 120, since=mark)
+            latencies.append(reply.time - asked)
+
+    began = time.time()
+    await asyncio.gather(*(person(u) for u in users))
+    return len(latencies) / (time.time() - began), latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def line(label: str, rate: float, latencies: list[float]) -> str:
+    ms = [x * 1e3 for x in latencies]
+    return (
+        f"{label}: {rate:.0f} updates/s; reply latency p50 {statistics.median(ms):.0f} ms, "
+        f"p99 {percentile(ms, 0.99):.0f} ms"
     )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--updates", type=int, default=2000)
-    parser.add_argument("--interviews", type=int, default=500)
+    parser.add_argument("--chats", type=int, default=50)
+    parser.add_argument("--answers", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead of SQLite")
     args = parser.parse_args()
-    per_user = 10  # answers per chat: fewer than a list holds, so each gets exactly one reply
-    chats = max(1, args.updates // per_user)
     root = Path(__file__).resolve().parents[1]
+    results: dict[str, list[tuple[float, float, float]]] = {}
 
-    async with FakeBotApi() as api:
-        users = [
-            api.new_user(f"U{i}", language_code="en") for i in range(max(chats, args.interviews))
-        ]
-        echo = await start_bot(api, [sys.executable, str(root / "benchmarks" / "echo_bot.py")], {})
-        echo_rate, echo_latency = await measure(api, users[:chats], per_user)
-        await stop_bot(echo)
-        report("echo bot (baseline)", echo_rate, echo_latency)
+    def keep(name: str, rate: float, latencies: list[float]) -> None:
+        ms = [x * 1e3 for x in latencies]
+        results.setdefault(name, []).append((rate, statistics.median(ms), percentile(ms, 0.99)))
+        print("  " + line(name, rate, latencies), flush=True)
 
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite+aiosqlite:///{folder}/bench.db"
-            store = Store(url)
-            await seed(store, users)
-            await store.close()
-            # Telegram caps a bot at about 30 messages a second; the fake server has no cap,
-            # and this measures the pipeline, so the limiter is opened up (as for the echo bot).
-            journey = await start_bot(
-                api,
-                [sys.executable, "-m", "bot.cli", "run"],
-                {
-                    "JOURNEYBOT_DATABASE_URL": url,
-                    "JOURNEYBOT_MESSAGES_PER_SECOND": "100000",
-                },
-            )
-            try:
-                rate, latency = await measure(api, users[:chats], per_user)
-                report("journeybot", rate, latency)
-                print(f"journeybot / echo = {rate / echo_rate:.2f} (goal ≥ 0.5)")
-                burst_rate, burst = await measure(api, users[: args.interviews], 1)
-                report(f"{args.interviews} interviews answering at once", burst_rate, burst)
-            finally:
-                await stop_bot(journey)
+    with tempfile.TemporaryDirectory() as folder:
+        for round_number in range(args.rounds):
+            print(f"round {round_number + 1}", flush=True)
+            async with FakeBotApi() as api:
+                users = [api.new_user(f"U{i}", language_code="en") for i in range(args.chats)]
+                echo = await start_bot(
+                    api, [sys.executable, str(root / "benchmarks" / "echo_bot.py")], {}
+                )
+                try:
+                    keep("echo closed loop", *await closed_loop(api, users, args.answers))
+                    keep("echo burst", *await burst(api, users, args.answers))
+                finally:
+                    await stop_bot(echo)
+            async with FakeBotApi() as api:
+                users = [api.new_user(f"U{i}", language_code="en") for i in range(args.chats)]
+                url = args.postgres or f"sqlite+aiosqlite:///{folder}/bench{round_number}.db"
+                store = Store(url)
+                await seed(store, users)
+                await store.close()
+                # Telegram caps a bot at about 30 messages a second; the fake server has no cap
+                # and this measures the pipeline, so the limiter is opened up.
+                journey = await start_bot(
+                    api,
+                    [sys.executable, "-m", "bot.cli", "run"],
+                    {
+                        "JOURNEYBOT_DATABASE_URL": url,
+                        "JOURNEYBOT_MESSAGES_PER_SECOND": "100000",
+                    },
+                )
+                try:
+                    keep("journeybot closed loop", *await closed_loop(api, users, args.answers))
+                    await seed_again(url, users)
+                    keep("journeybot burst", *await burst(api, users, args.answers))
+                finally:
+                    await stop_bot(journey)
+
+    def median_of(name: str, index: int) -> float:
+        return statistics.median(r[index] for r in results[name])
+
+    print("medians:")
+    for name in results:
+        print(
+            f"  {name}: {median_of(name, 0):.0f} updates/s, p50 {median_of(name, 1):.0f} ms, "
+            f"p99 {median_of(name, 2):.0f} ms"
+        )
+    closed = median_of("journeybot closed loop", 0) / median_of("echo closed loop", 0)
+    p99 = median_of("journeybot closed loop", 2) / median_of("echo closed loop", 2)
+    bursts = median_of("journeybot burst", 0) / median_of("echo burst", 0)
+    print(f"closed loop: journeybot / echo = {closed:.2f} (goal ≥ 0.6)")
+    print(f"closed loop p99: journeybot / echo = {p99:.2f} (goal ≤ 1.5)")
+    print(f"burst: journeybot / echo = {bursts:.2f} (goal ≥ 0.8)")
+
+
+async def seed_again(url: str, users) -> None:  # type: ignore[no-untyped-def]
+    """Empty the lists again, so the burst's answers fit as the closed loop's did."""
+    store = Store(url)
+    try:
+        await seed(store, users)
+    finally:
+        await store.close()
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ async def bench(url: str, ops: int) -> None:
     await store.upgrade()
     await store.ensure_chat("bench", "private", "en")
     interview = Interviewee(personas=2, stages=5).run(until_state="touchpoints").interview
-    interview.map.stages[0].touchpoints.clear()
+    interview.map.stages[0].items("touchpoints").clear()
     await store.start_interview("bench", "u", interview)
 
     record, load = [], []
@@ -54,7 +54,7 @@ async def bench(url: str, ops: int) -> None:
         # Answers go to the touchpoints of a stage; /back keeps the list from filling up.
         event = Event.text(f"touchpoint {n}", ANIA) if n % 2 == 0 else Event.command("back", ANIA)
         began = time.perf_counter()
-        await store.apply("bench", "u", lambda iv, e=event: _answer(iv, e), update_id=10**9 + n)
+        await store.apply("bench", "u", lambda iv, e=event: _answer(iv, e), ledger_key=f"bench:{n}")
         record.append(time.perf_counter() - began)
         began = time.perf_counter()
         await store.load_interview("bench", "u")

@@ -17,6 +17,7 @@ class Said:
     message_id: int
     reply_to: int | None
     at: datetime | None
+    to_us: bool = False  # a reply to one of the bot's messages
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Attached:
     what: str
     message_id: int
     reply_to: int | None
+    to_us: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,14 @@ class Pressed:
     label: str  # the pressed button's text
 
 
-Action = Said | Attached | Edited | Called | Pressed
+@dataclass(frozen=True)
+class Migrated:
+    """The group became a supergroup: everything of this chat moves to its new id."""
+
+    to_chat_id: int
+
+
+Action = Said | Attached | Edited | Called | Pressed | Migrated
 
 
 def read(update: Update, bot_username: str | None) -> Action | None:
@@ -75,17 +84,20 @@ def read(update: Update, bot_username: str | None) -> Action | None:
     message = update.message
     if message is None:
         return None
+    if message.migrate_to_chat_id is not None:
+        return Migrated(message.migrate_to_chat_id)
+    to_us = _replies_to(message, bot_username)
     if message.text is not None:
         return _command(message, bot_username) or (
             None
             if message.text.startswith("/") and _is_command(message)
-            else Said(message.text, message.message_id, _reply_to(message), message.date)
+            else Said(message.text, message.message_id, _reply_to(message), message.date, to_us)
         )
     if message.effective_attachment is not None:
         kind = type(message.effective_attachment).__name__
         if isinstance(message.effective_attachment, tuple):  # photo sizes
             kind = "PhotoSize"
-        return Attached(kind, message.message_id, _reply_to(message))
+        return Attached(kind, message.message_id, _reply_to(message), to_us)
     return None  # members joining, pinned messages, group changes…
 
 
@@ -107,6 +119,12 @@ def ledger_key(update: Update) -> str:
 def _reply_to(message: Message) -> int | None:
     replied = message.reply_to_message
     return replied.message_id if replied is not None else None
+
+
+def _replies_to(message: Message, bot_username: str | None) -> bool:
+    replied = message.reply_to_message
+    sender = replied.from_user if replied is not None else None
+    return sender is not None and sender.is_bot and sender.username == bot_username
 
 
 def _is_command(message: Message) -> bool:

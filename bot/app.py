@@ -1,26 +1,32 @@
 """The python-telegram-bot Application and its handlers (`journeybot run` starts it from
-bot/startup.py, polling or webhook)."""
+bot/startup.py, polling with bot/polling.py or a webhook served by bot/server.py)."""
 
 from __future__ import annotations
 
 import logging
 
+import httpx
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot import commands, metrics
+from bot.budget import Budget, LocalBudget, RedisBudget
 from bot.config import Settings
 from bot.courier import Courier
+from bot.grouplimit import GroupWindow
 from bot.handlers import JourneyBot
 from bot.maps import Desk
 from bot.ordering import PerChatUpdateProcessor
+from bot.polling import POLL_TIMEOUT
 from bot.ratelimit import RetryingRateLimiter
 from bot.reminders import Reminders
 from bot.rendering import PoolRenderer
 from bot.replies import t
 from bot.roles import Admins
 from bot.updates import UpdatesRequest
+from bot.wire import WireTransport
 from flows.spec import LANGUAGES, pick_language
 from storage.database import is_sqlite
 from storage.repository import Store
@@ -29,9 +35,6 @@ log = logging.getLogger("journeybot")
 
 WRITE_TIMEOUT = 30.0
 MEDIA_WRITE_TIMEOUT = 120.0
-POLL_TIMEOUT = 10  # seconds getUpdates waits for news (long polling)
-# The kinds of update the bot handles; Telegram sends no others (polling and webhook).
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,11 +59,46 @@ async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not tell chat %s about the error", chat.id)
 
 
+CONNECTIONS = 8  # to the Bot API; more makes httpx slower under load (issue 17, measured)
+
+
+def bot_request(settings: Settings) -> HTTPXRequest:
+    """PTB's requests for everything but getUpdates, through the transport that tells the
+    courier when a request has been written whole (bot/wire.py)."""
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    return HTTPXRequest(
+        connection_pool_size=CONNECTIONS,
+        read_timeout=settings.read_timeout,
+        write_timeout=WRITE_TIMEOUT,
+        media_write_timeout=MEDIA_WRITE_TIMEOUT,
+        httpx_kwargs={"transport": WireTransport(httpx.AsyncHTTPTransport(limits=limits))},
+    )
+
+
+def budget_for(settings: Settings) -> Budget:
+    """What the bot may post: counted here, or shared by all instances in Redis."""
+    if settings.redis_url:
+        return RedisBudget(
+            settings.redis_url,
+            per_second=settings.messages_per_second,
+            group_posts=settings.group_messages_per_minute,
+            group_window=settings.group_window,
+        )
+    return LocalBudget(GroupWindow(settings.group_messages_per_minute, settings.group_window))
+
+
 def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)
-    courier = Courier(store, desk.plan, settings.instance, lease=settings.outbox_lease)
+    courier = Courier(
+        store,
+        desk.plan,
+        settings.instance,
+        lease=settings.outbox_lease,
+        budget=budget_for(settings),
+    )
+    desk.budget = courier.budget
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -88,27 +126,32 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         await renderer.stop()
         await store.close()
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .read_timeout(settings.read_timeout)
-        .write_timeout(WRITE_TIMEOUT)
-        .media_write_timeout(MEDIA_WRITE_TIMEOUT)
+        .request(bot_request(settings))
         .get_updates_request(UpdatesRequest(read_timeout=POLL_TIMEOUT + settings.read_timeout))
         .rate_limiter(
             RetryingRateLimiter(
                 max_retries=5,
-                overall_max_rate=settings.messages_per_second,
-                group_max_rate=settings.group_messages_per_minute,
+                # With a shared budget (Redis) the instances keep the overall rate together.
+                overall_max_rate=0 if settings.redis_url else settings.messages_per_second,
+                group_max_rate=0,  # groups: our own sliding window (bot/budget.py)
             )
         )
         .concurrent_updates(PerChatUpdateProcessor(256))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if not settings.webhook_url:
+        builder = builder.updater(None)  # we poll ourselves (bot/polling.py)
+    app = builder.build()
     app.add_handler(TypeHandler(Update, journey.on_update))
     app.add_error_handler(on_error)
     return app
+
+
+# The kinds of update the bot handles; Telegram sends no others (polling and webhook).
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")

@@ -41,6 +41,7 @@ EXPECTED = {
     "outbox_lease": "a number of seconds above 0",
     "outage_wait": "a number of seconds, 0 or more",
     "read_timeout": "a number of seconds above 0",
+    "group_window": "a number of seconds above 0",
 }
 
 
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     # Telegram lets a bot send about 20 messages a minute into one group; a self-hosted Bot
     # API server with other limits (or a test server) may set its own.
     group_messages_per_minute: int = Field(20, ge=1)
+    group_window: float = Field(
+        60.0, gt=0
+    )  # seconds the group limit counts over (tests shorten it)
     messages_per_second: int = Field(30, ge=1)  # Telegram's overall limit for one bot
     # Seconds a reply being sent is held by one process; a process that dies holding it is
     # taken over after this long.
@@ -93,6 +97,8 @@ class Settings(BaseSettings):
     # Seconds to wait for the Bot API's answer to a request. A send whose answer never comes
     # is not sent again (it may have arrived), so this is long on purpose.
     read_timeout: float = Field(30.0, gt=0)
+    # Several instances of one bot: Redis keeps their posting budget together (optional).
+    redis_url: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -234,7 +240,8 @@ def _one_line(problem: ValidationError, options: set[str]) -> str:
             continue
         expected = EXPECTED.get(field, message)
         value = error.get("input")
-        private = field in ("bot_token", "webhook_secret", "database_url")  # may hold a password
+        # These may hold a password: never repeated.
+        private = field in ("bot_token", "webhook_secret", "database_url", "redis_url")
         shown = "" if private or isinstance(value, dict) else f"={value!r}"
         lines.append(f"{_variable(field, options)}{shown} is not valid: {expected}")
     return "; ".join(lines)

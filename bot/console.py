@@ -126,7 +126,7 @@ class Console:
             if self.lang:
                 interview.map.language = pick_language(self.lang)
             self.say(tr(interview.lang, "console.continuing"))
-            self.show(Outcome(interview, [question(interview)], changed=False))
+            self.show(Outcome(interview, [question(interview)]))
             return interview
         outcome = start(self.author, self.lang)
         if self.store is not None:

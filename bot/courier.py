@@ -29,10 +29,19 @@ from typing import Any
 import httpx
 from telegram import Bot, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot import posts
+from bot.budget import Budget, LocalBudget
 from bot.posts import Post, Question
+from bot.wire import ON_THE_WIRE
 from storage.records import Parcel, Unavailable
 from storage.repository import Store
 from storage.tables import now
@@ -59,6 +68,12 @@ class Part:
     send: Callable[[Bot], Awaitable[Any]]
     question: Question | None = None
     prepare: Callable[[], Awaitable[Any]] | None = None
+    # Messages it posts into the chat (a group takes 20 a minute); a callable when that is
+    # known only once prepared (a map too wide for one photo goes as an album of parts).
+    posts: int | Callable[[], int] = 1
+
+    def post_count(self) -> int:
+        return self.posts() if callable(self.posts) else self.posts
 
 
 # A post of several requests (the map, the exports) is planned by whoever knows how.
@@ -113,9 +128,11 @@ class Courier:
         *,
         lease: float = LEASE,
         poll: float = POLL,
+        budget: Budget | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
+        self.budget = budget or LocalBudget()
         self.instance = instance
         self.lease = lease
         self.poll = poll
@@ -124,6 +141,7 @@ class Courier:
         self._users: dict[str, int] = {}  # tasks holding or waiting for a chat's lock
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._deliveries: set[asyncio.Task] = set()
         self._last_purge = 0.0
         self._outage_logged = 0.0
         self.unconfirmed = 0  # sends counted as delivered without an answer (for metrics)
@@ -135,13 +153,26 @@ class Courier:
         self._task = asyncio.create_task(self._loop(), name="journeybot-courier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop sending; what is left stays in the outbox for the next start."""
+        for task in [self._task, *self._deliveries]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def wake(self) -> None:
         self._wake.set()
+
+    def wake_at(self, seconds: float) -> None:
+        """Look at the outbox again in `seconds` (a deferred post falls due then)."""
+        asyncio.get_running_loop().call_later(seconds, self._wake.set)
+
+    def deliver_soon(self, chat_id: str) -> None:
+        """Deliver the chat's posts in a task of their own: the update that queued them is
+        done (and can be confirmed to Telegram) once they are stored, not once sent."""
+        task = asyncio.create_task(self.deliver(chat_id), name=f"deliver-{chat_id}")
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     async def _loop(self) -> None:
         limit = asyncio.Semaphore(CONCURRENT_CHATS)
@@ -192,12 +223,11 @@ class Courier:
         self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
             async with lock:
-                while True:
-                    parcel = await self.store.run(
-                        lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
-                    )
-                    if parcel is None or not await self._carry(parcel):
-                        return
+                parcel = await self.store.run(
+                    lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
+                )
+                while parcel is not None:
+                    parcel = await self._carry(parcel)
         except Unavailable as problem:
             self._log_outage(problem)
         finally:
@@ -206,11 +236,12 @@ class Courier:
                 del self._users[chat_id]
                 self._locks.pop(chat_id, None)
 
-    async def _carry(self, parcel: Parcel) -> bool:
-        """Send one post from where it stopped; True when done with it (sent or dropped)."""
+    async def _carry(self, parcel: Parcel) -> Parcel | None:
+        """Send one post from where it stopped. When done with it (sent or dropped), the
+        chat's next post, claimed in the same transaction; None when there is none or the
+        chat has to wait."""
         assert self.bot is not None
         post = posts.load(parcel.payload)
-        heavy = posts.is_heavy(post)
         if parcel.interrupted:
             self.unconfirmed += 1
             log.warning(
@@ -225,19 +256,21 @@ class Courier:
             except Exception as problem:
                 return await self._failed(parcel, classify(problem))
             if parcel.progress >= len(parts):
-                await self._mark(parcel, len(parts), len(parts), None, None)
-                return True
+                return await self._mark(parcel, len(parts), len(parts), None, None)
             for index in range(parcel.progress, len(parts)):
                 part = parts[index]
                 if part.prepare is not None:
                     await part.prepare()
-                if heavy:  # (a plain message was marked in flight by its claim)
-                    await self.store.run(
-                        lambda u, i=index: u.outbox.sending(parcel.id, i),
-                        outage_wait=MARK_OUTAGE_WAIT,
-                    )
+                wait = await self.budget.reserve(parcel.chat_id, part.post_count())
+                if wait > 0:  # the group had its share of posts this minute: later
+                    await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
+                    self.wake_at(wait)
+                    return None
                 try:
-                    result = await part.send(self.bot)
+                    result = await self._send(parcel, index, part)
+                except ChatMigrated as moved:  # the group is a supergroup now: follow it
+                    await self._follow(parcel, moved.new_chat_id)
+                    return None
                 except Exception as problem:
                     outcome = classify(problem)
                     if isinstance(outcome, Transient):
@@ -253,14 +286,43 @@ class Courier:
                         outcome,
                     )
                     result = None
-                await self._mark(parcel, index + 1, len(parts), part.question, result)
-        return True
+                following = await self._mark(parcel, index + 1, len(parts), part.question, result)
+        return following
+
+    async def _send(self, parcel: Parcel, index: int, part: Part) -> Any:
+        """Send the part; the moment its request is written whole, it is noted in flight."""
+        noted = False
+
+        async def written() -> None:
+            nonlocal noted
+            if noted:  # (a part of several requests: the first one counts)
+                return
+            noted = True
+            try:
+                await self.store.run(
+                    lambda u: u.outbox.sending(parcel.id, index), outage_wait=MARK_OUTAGE_WAIT
+                )
+            except Exception:  # never fail the request itself for this note
+                log.warning("post %s: could not note part %d in flight", parcel.id, index + 1)
+
+        token = ON_THE_WIRE.set(written)
+        try:
+            return await part.send(self.bot)  # type: ignore[arg-type]
+        finally:
+            ON_THE_WIRE.reset(token)
+
+    async def _follow(self, parcel: Parcel, new_chat_id: int) -> None:
+        """Move the chat's maps, interview and posts to its new id, and send there."""
+        await self.store.run(lambda u: u.outbox.defer(parcel.id, 0), outage_wait=MARK_OUTAGE_WAIT)
+        await self.store.run(lambda u: u.chats.migrate(parcel.chat_id, str(new_chat_id)))
+        log.info("chat %s is now %s; its posts follow it", parcel.chat_id, new_chat_id)
+        self.deliver_soon(str(new_chat_id))
 
     async def _mark(
         self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any
-    ) -> None:
-        """Note the part as out (the whole post when it was the last), with the question the
-        message asked, in one transaction."""
+    ) -> Parcel | None:
+        """Note the part as out, with the question the message asked; when it was the last,
+        the post is sent and the chat's next post claimed — one transaction."""
         message_id = getattr(result, "message_id", None)
 
         async def note(u):  # type: ignore[no-untyped-def]
@@ -268,29 +330,31 @@ class Courier:
                 await u.interviews.remember_question(
                     parcel.chat_id, message_id, question.scope, question.position
                 )
-            if done >= total:
-                await u.outbox.sent(parcel.id)
-            else:
+            if done < total:
                 await u.outbox.progressed(parcel.id, done)
+                return None
+            await u.outbox.sent(parcel.id)
+            return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
 
-        await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
+        return await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
 
-    async def _failed(self, parcel: Parcel, outcome: Exception) -> bool:
-        if not isinstance(outcome, Transient):
-            log.warning("post %s to chat %s dropped: %s", parcel.id, parcel.chat_id, outcome)
-            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"dropped: {outcome}"))
-            return True
+    async def _failed(self, parcel: Parcel, outcome: Exception) -> Parcel | None:
+        """A part could not go out: drop the post (refused, or tried too often) and go on
+        with the chat's next, or leave it to be tried again later (and the chat waits)."""
         attempts = parcel.attempts + 1
-        if attempts >= GIVE_UP_AFTER:
-            log.error(
-                "post %s to chat %s: gave up after %d attempts: %s",
-                parcel.id,
-                parcel.chat_id,
-                attempts,
-                outcome,
+        if not isinstance(outcome, Transient) or attempts >= GIVE_UP_AFTER:
+            why = (
+                f"dropped: {outcome}"
+                if not isinstance(outcome, Transient)
+                else (f"gave up after {attempts} attempts: {outcome}")
             )
-            await self.store.run(lambda u: u.outbox.sent(parcel.id, f"gave up: {outcome}"))
-            return True
+            log.warning("post %s to chat %s %s", parcel.id, parcel.chat_id, why)
+
+            async def drop(u):  # type: ignore[no-untyped-def]
+                await u.outbox.sent(parcel.id, why)
+                return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
+
+            return await self.store.run(drop)
         pause = outcome.pause if outcome.pause is not None else pause_after(attempts)
         log.warning(
             "post %s to chat %s not sent (%s); trying again in %.0f s",
@@ -301,7 +365,8 @@ class Courier:
         )
         due = now() + timedelta(seconds=pause)
         await self.store.run(lambda u: u.outbox.retry_at(parcel.id, due, str(outcome)))
-        return False
+        self.wake_at(pause)
+        return None
 
     @contextlib.asynccontextmanager
     async def _holding(self, parcel: Parcel) -> AsyncIterator[None]:
@@ -355,7 +420,7 @@ def reaction_part(chat: int, thread: int | None, reaction: posts.Reaction) -> Pa
             log.info("no reaction in chat %s (%s); answering with a message", chat, problem)
             return await fallback.send(bot)
 
-    return Part(send)
+    return Part(send, posts=0)  # a reaction is no message (its rare fallback goes unmetered)
 
 
 def edit_part(chat: int, edit: posts.Edit) -> Part:
@@ -380,7 +445,7 @@ def edit_part(chat: int, edit: posts.Edit) -> Part:
             log.info("edit of message %s in chat %s: %s", edit.message_id, chat, problem)
             return None
 
-    return Part(send)
+    return Part(send, posts=0)
 
 
 def simple_parts(post: Post, parcel: Parcel) -> list[Part] | None:

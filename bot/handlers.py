@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import actions, callbacks, commands, maps, posts
-from bot.actions import Action, Attached, Called, Edited, Pressed, Said
+from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
 from bot.courier import Courier
 from bot.posts import Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
@@ -71,8 +71,10 @@ class Turn:
 
     @property
     def scope(self) -> str:
-        """One interview per group; in a private chat, the user's."""
-        return GROUP_SCOPE if self.group else str(self.user.id)
+        """One interview per group (per topic in a forum); in a private chat, the user's."""
+        if not self.group:
+            return str(self.user.id)
+        return f"topic{self.thread_id}" if self.thread_id else GROUP_SCOPE
 
     @property
     def author(self) -> Author:
@@ -139,14 +141,15 @@ class JourneyBot:
             turn.pressed = isinstance(action, Pressed)
             await self.dispatch(turn, action)
             for post in turn.posts:
-                await unit.outbox.add(
-                    turn.chat_id, posts.dump(post), turn.thread_id, posts.is_heavy(post)
-                )
+                await unit.outbox.add(turn.chat_id, posts.dump(post), turn.thread_id)
             return turn
 
         try:
             turn = await self.store.run(
-                body, actions.ledger_key(update), outage_wait=self.outage_wait
+                body,
+                actions.ledger_key(update),
+                outage_wait=self.outage_wait,
+                lock=str(chat.id),  # one chat's updates take turns across instances
             )
         except Duplicate:
             log.info("update %s delivered again; applied before", update.update_id)
@@ -159,7 +162,7 @@ class JourneyBot:
         await _answer(update, turn.toast)
         if turn.reminders_changed:
             self.on_reminders_changed()
-        await self.courier.deliver(turn.chat_id)
+        self.courier.deliver_soon(turn.chat_id)
 
     async def not_saved(self, bot: Bot, chat: Chat, lang: str, update: Update) -> None:
         """The database stayed away: say plainly that this message was not kept (sent
@@ -183,13 +186,18 @@ class JourneyBot:
                 await self.on_command(turn, action)
             case Pressed():
                 await self.on_button(turn, action)
+            case Migrated(to_chat_id=new):
+                if await turn.unit.chats.migrate(turn.chat_id, str(new)):
+                    log.info("chat %s is now %s; its maps and interview moved", turn.chat_id, new)
 
     # --- the interview -------------------------------------------------------------------------
 
     async def on_message(self, turn: Turn, action: Said | Attached) -> None:
         target = await self._target(turn, action.reply_to)
-        if turn.group and target is None:
-            return  # in a group, only replies to our questions are answers
+        if turn.group and target is None and not action.to_us:
+            return  # in a group, only replies to our messages are answers
+        # (A reply to a message of ours we cannot place — a question so new that its note
+        # is still on the way — answers the current question.)
         if isinstance(action, Said):
             event = Event.text(
                 action.text, turn.author, at=action.at, target=target, admin=turn.admin

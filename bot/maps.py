@@ -18,17 +18,18 @@ from telegram.constants import ChatAction, ParseMode
 
 from bot import callbacks, commands, posts
 from bot.actions import Called, Pressed
+from bot.budget import Budget
 from bot.courier import Part, message_part, simple_parts
-from bot.replies import caption, split, t, tr
+from bot.replies import caption, pack, split, t, tr
 from flows.analysis import compare as compare_maps
 from flows.i18n import escape_html
 from flows.model import JourneyMap
 from flows.spec import LIMITS, MapType
 from renderers.checklist import (
+    checklist_blocks,
     checklist_items,
     checklist_sections_for_export,
     comparison_lines,
-    render_checklist,
     render_text,
 )
 from renderers.export import file_name as export_file_name
@@ -55,7 +56,9 @@ class Renderer(Protocol):
         self, before: JourneyMap, after: JourneyMap, lang: str, labels: tuple[str, str]
     ) -> bytes: ...
 
-    async def pictures(self, journey_map: JourneyMap) -> MapPictures: ...
+    async def pictures(
+        self, journey_map: JourneyMap, *, on_wait: Callable[[int], object] | None = None
+    ) -> MapPictures: ...
 
 
 def file_name(journey_map: JourneyMap, number: int, fmt: str) -> str:
@@ -395,6 +398,8 @@ class Desk:
         self.store = store
         self.renderer = renderer
         self.bot: Bot | None = None  # for "uploading…" in the chat while a picture is drawn
+        self._courtesies: set[asyncio.Task] = set()
+        self.budget: Budget | None = None  # the courier's, so courtesies count too
 
     async def plan(self, post: posts.Post, parcel: Parcel) -> list[Part]:
         simple = simple_parts(post, parcel)
@@ -443,7 +448,9 @@ class Desk:
                     await self.bot.send_chat_action(
                         chat, ChatAction.UPLOAD_PHOTO, message_thread_id=thread
                     )
-            return await self._pictures(journey_map)
+            return await self._pictures(
+                journey_map, lambda ahead: self._queued(chat, thread, lang, ahead)
+            )
 
         pictures = _Once(draw)
         label = tr(journey_map.language, f"maptype.{journey_map.map_type or 'current'}")
@@ -488,18 +495,46 @@ class Desk:
                 message_thread_id=thread,
             )
 
-        parts = [Part(photo, prepare=pictures.get), Part(document, prepare=pictures.get)]
-        for html in render_checklist(journey_map, lang, ticked, html=True, before=before):
+        def photos_posted() -> int:
+            drawn = pictures.result()
+            return len(drawn.photos) if drawn is not None else 1
+
+        parts = [
+            Part(photo, prepare=pictures.get, posts=photos_posted),
+            Part(document, prepare=pictures.get),
+        ]
+        for html in pack(checklist_blocks(journey_map, lang, ticked, html=True, before=before)):
             parts.append(self._text(chat, thread, html))
         keyboard = tick_keyboard(journey_map, post.number, lang, ticked, 0, before)
         parts.append(self._text(chat, thread, t(lang, "bot.tick_intro"), keyboard))
         return parts
 
-    async def _pictures(self, journey_map: JourneyMap) -> MapPictures | None:
+    def _queued(self, chat: int, thread: int | None, lang: str, ahead: int) -> None:
+        """Every render worker is busy: say so rather than leave the chat wondering (a
+        courtesy, outside the outbox: not worth a resend)."""
+        if self.bot is None:
+            return
+        text = t(lang, "bot.drawing_queue", ahead=ahead) if ahead else t(lang, "bot.drawing_next")
+
+        async def say() -> None:
+            if self.budget is not None and await self.budget.reserve(str(chat), 1):
+                return  # (in a group whose share of posts is used up, better not)
+            with contextlib.suppress(Exception):
+                await self.bot.send_message(  # type: ignore[union-attr]
+                    chat, text, parse_mode=ParseMode.HTML, message_thread_id=thread
+                )
+
+        task = asyncio.ensure_future(say())
+        self._courtesies.add(task)
+        task.add_done_callback(self._courtesies.discard)
+
+    async def _pictures(
+        self, journey_map: JourneyMap, on_wait: Callable[[int], object] | None = None
+    ) -> MapPictures | None:
         """The photo(s) and the full-resolution file from one drawing, or None when they
         cannot be drawn (then the chat is told, and the checklist still follows)."""
         try:
-            return await self.renderer.pictures(journey_map)
+            return await self.renderer.pictures(journey_map, on_wait=on_wait)
         except Exception:
             log.exception("drawing map “%s” failed", journey_map.title)
             return None
@@ -611,3 +646,8 @@ class _Once:
         if self._task is None:
             self._task = asyncio.ensure_future(self.make())
         return await self._task
+
+    def result(self) -> Any:
+        """What `get` made (call it after awaiting `get`)."""
+        assert self._task is not None and self._task.done()
+        return self._task.result()

@@ -83,11 +83,6 @@ Post = Annotated[
 _POST: TypeAdapter[Post] = TypeAdapter(Post)
 
 
-def is_heavy(post: Post) -> bool:
-    """Drawn or made when it is sent (then each part is marked in flight on its own)."""
-    return isinstance(post, (MapPictures, Exports, Comparison))
-
-
 def dump(post: Post) -> str:
     return post.model_dump_json(exclude_defaults=False)
 

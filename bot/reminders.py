@@ -64,7 +64,7 @@ class Reminders:
             try:
                 for reminder in await self.store.run(lambda u: u.reminders.due()):
                     if await self.store.run(lambda u, r=reminder: self._claim(u, r)):
-                        await self.courier.deliver(reminder.chat_id)
+                        self.courier.deliver_soon(reminder.chat_id)
                 wait = await self._seconds_to_next()
             except Unavailable as problem:  # the database is away: say so once a minute
                 now = asyncio.get_running_loop().time()

@@ -1,9 +1,11 @@
 """Engine replies as Telegram messages: HTML text (user text escaped), inline keyboards,
-ForceReply in groups, and splitting of long text."""
+ForceReply in groups, and Telegram's message limit: long text split (`split`), blocks of text
+packed into as few messages as fit (`pack`, the checklist). Only bot/ knows the limit."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -14,6 +16,7 @@ from bot import callbacks
 from flows.i18n import Text, domain, escape_html
 from flows.questions import Reply
 from flows.steps import Kind
+from renderers.checklist import Block
 
 tr = domain(Path(__file__).parent / "locales")
 
@@ -113,6 +116,52 @@ def split(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+def pack(blocks: Sequence[Block], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Blocks (a heading and its rows) in as few messages as fit under `limit`, a blank line
+    between blocks: a block goes whole where it fits, else whole into the next message; only a
+    block too long for any message is split between its rows, the rest under its `continued`
+    heading."""
+    messages: list[str] = []
+    current = ""
+
+    def joined(text: str) -> str:
+        return f"{current}\n\n{text}" if current else text
+
+    def fits(text: str) -> bool:
+        return telegram_length(joined(text)) <= limit
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            messages.append(current)
+        current = ""
+
+    for block in blocks:
+        whole = block.text()
+        if not fits(whole) and telegram_length(whole) <= limit:
+            close()
+        if fits(whole):
+            current = joined(whole)
+            continue
+        rows: tuple[str, ...] = ()
+        continued = False
+        for row in block.rows:
+            if fits(block.text((*rows, row), continued)):
+                rows = (*rows, row)
+                continue
+            if rows:
+                current = joined(block.text(rows, continued))
+                continued = True
+            close()
+            rows = (row,)
+        if rows:
+            current = joined(block.text(rows, continued))
+    close()
+    # A row longer than a message cannot come from the checklist (its user text is
+    # shortened); should one come, it is cut rather than refused by Telegram.
+    return [part for message in messages for part in split(message, limit)]
 
 
 def _fit(line: str, limit: int) -> int:

@@ -380,7 +380,8 @@ class Service:
                 await self.store.close()
 
     async def _serve(self, me: dict[str, Any]) -> int:
-        from bot.app import ALLOWED_UPDATES, POLL_TIMEOUT, build_application
+        from bot.app import ALLOWED_UPDATES, build_application
+        from bot.polling import Poller
         from bot.updates import readable
 
         s = self.settings
@@ -396,27 +397,24 @@ class Service:
                 await self._retrying("setting the webhook", lambda: self._set_webhook(app))
 
                 async def deliver(data: dict[str, Any]) -> None:
-                    # An update PTB cannot read is logged by its id and handed on empty.
-                    await app.update_queue.put(Update.de_json(readable(data), app.bot))
+                    """Applied before Telegram gets its 200, as polling confirms a batch only
+                    once applied: a process killed meanwhile gets the update again. An update
+                    PTB cannot read is logged by its id and handed on empty."""
+                    update = Update.de_json(readable(data), app.bot)
+                    await app.update_processor.process_update(update, app.process_update(update))
 
                 self.endpoints.deliver = deliver
-            else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    timeout=POLL_TIMEOUT,
-                    allowed_updates=ALLOWED_UPDATES,
-                    error_callback=self._polling_error,
-                )
             if self.stopping.is_set():
                 return 0
             self.phase = "running"
             log.info("journeybot is running as @%s (%s)", me.get("username"), self._mode())
-            await self.stopping.wait()
+            if s.webhook_url:
+                await self.stopping.wait()
+            else:  # bot/polling.py: confirms a batch only once every update in it is applied
+                await Poller(app, list(ALLOWED_UPDATES)).run(self.stopping)
             self.phase = "stopping"
             self.endpoints.deliver = None
             log.info("journeybot stopping")
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
             if app.running:
                 await app.stop()
             if app.post_stop is not None:
@@ -440,7 +438,7 @@ class Service:
             url=s.webhook_url or "",
             secret_token=s.secret,
             max_connections=s.webhook_max_connections,
-            allowed_updates=ALLOWED_UPDATES,
+            allowed_updates=list(ALLOWED_UPDATES),
             certificate=certificate,
         )
 
@@ -468,10 +466,6 @@ class Service:
                 )
                 if await _sleep(self.stopping, pause):
                     return
-
-    def _polling_error(self, problem: TelegramError) -> None:
-        metrics.count_error("api")
-        log.warning("getUpdates failed: %s; polling goes on", problem.message)
 
 
 def run(settings: Settings) -> int:

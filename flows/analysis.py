@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
+from flows import spec
 from flows.i18n import t
-from flows.model import Item, JourneyMap, Stage
-from flows.spec import LANGUAGES, LIST_LANES, Lane, MapType, lanes_for
+from flows.model import JourneyMap, Stage
+from flows.spec import LANGUAGES, LaneSpec, MapType, Shape, lanes_for
 
 # --- Thresholds -------------------------------------------------------------------------------
 # The emotion scale runs −2..+2 (five steps), so the thresholds are counted in steps of it.
@@ -38,10 +39,8 @@ PERSONA_GAP = 2.0
 # what the customer feels: a sign the map rests on guesses, so ask real customers.
 RATER_SPREAD = 2
 
-# More channels than this in one stage leave the customer unsure where to go; the method
-# advises simplifying channels that cause indecision. Six still covers the usual mix (website,
-# social media, chat, phone, shop, reviews).
-MAX_TOUCHPOINTS_PER_STAGE = 6
+# What a lane's emptiness weighs, how many of its items are too many at one stage, and which
+# lanes answer the pain points are declared with the lane (flows/spec.py).
 
 # How many user-written items a finding quotes, and how long each quote may be: findings are
 # read on a phone, and the full text is on the map anyway.
@@ -60,13 +59,15 @@ class FindingKind(StrEnum):
     BIGGEST_DROP = "biggest_drop"  # the persona's largest fall between neighbouring stages
     ENDS_AT_PURCHASE = "ends_at_purchase"  # the last stage is the sale, nothing after it
     EMPTY_LANE = "empty_lane"  # a lane with nothing in it on the whole map
-    PAIN_NO_OWNER = "pain_no_owner"  # a stage has pain points and no owner
-    PAIN_NO_BACKSTAGE = "pain_no_backstage"  # blueprint: pain points, no backstage process
-    PAIN_NO_IDEA = "pain_no_idea"  # pain points with no opportunity in the same stage
+    # A stage's problems (pain points) left unanswered by a lane that answers them
+    # (`LaneSpec.answers_problems`): no owner, no backstage process, no opportunity.
+    PAIN_NO_OWNER = "pain_no_owner"
+    PAIN_NO_BACKSTAGE = "pain_no_backstage"
+    PAIN_NO_IDEA = "pain_no_idea"
     NO_TOUCHPOINTS = "no_touchpoints"  # a stage where the customer meets nothing of yours
     PERSONAS_DIFFER = "personas_differ"  # two personas' scores far apart at one stage
     RATERS_DISAGREE = "raters_disagree"  # a group's ratings for one persona far apart
-    TOO_MANY_TOUCHPOINTS = "too_many_touchpoints"  # more than MAX_TOUCHPOINTS_PER_STAGE
+    TOO_MANY_TOUCHPOINTS = "too_many_touchpoints"  # more than the lane's `crowded` limit
 
 
 # Base severity per kind; the magnitude (how low, how far, how many) is added on top.
@@ -76,7 +77,7 @@ _BASE: dict[FindingKind, float] = {
     FindingKind.LOWEST_EMOTION: 50,  # + 10 per step below neutral → 55..70
     FindingKind.BIGGEST_DROP: 40,  # + 10 per step of the drop → 60..80
     FindingKind.ENDS_AT_PURCHASE: 55,
-    FindingKind.EMPTY_LANE: 0,  # per lane, see _EMPTY_LANE
+    FindingKind.EMPTY_LANE: 0,  # per lane: LaneSpec.empty_weight
     FindingKind.PAIN_NO_OWNER: 45,  # + 3 per pain point (up to 5)
     FindingKind.PAIN_NO_BACKSTAGE: 40,  # + 3 per pain point (up to 5)
     FindingKind.PAIN_NO_IDEA: 35,  # + 3 per pain point (up to 5)
@@ -85,20 +86,6 @@ _BASE: dict[FindingKind, float] = {
     FindingKind.RATERS_DISAGREE: 25,  # + 5 per step of the spread → 35..45
     FindingKind.TOO_MANY_TOUCHPOINTS: 20,  # + 2 per touchpoint over the limit
 }
-
-# An empty emotion lane means there is no curve at all; an empty pains lane on a whole map
-# usually means it was drawn from the inside (assumptions), not from customers.
-_EMPTY_LANE: dict[Lane, float] = {
-    Lane.EMOTION: 65,
-    Lane.TOUCHPOINTS: 55,
-    Lane.PAINS: 50,
-    Lane.BACKSTAGE: 50,
-    Lane.OWNER: 40,
-    Lane.OPPORTUNITIES: 40,
-    Lane.ACTIONS: 35,
-    Lane.THOUGHTS: 35,
-}
-_BLUEPRINT_OWNER = 55  # a blueprint is about who does what: no owners anywhere matters more
 
 # Words that make a stage name the sale itself, in English, Indonesian and Polish, matched
 # whole-word on the name folded to lower-case ASCII (so "Płatność" and "platnosc" both match).
@@ -131,7 +118,7 @@ class Finding:
     other_persona: str = ""  # PERSONAS_DIFFER: the persona with the higher score
     from_stage: int | None = None  # BIGGEST_DROP: the stage the mood falls from
     from_stage_name: str = ""
-    lane: Lane | None = None  # EMPTY_LANE
+    lane: str | None = None  # EMPTY_LANE: the lane's id
     values: Mapping[str, float] = field(default_factory=dict)
     items: tuple[str, ...] = ()
 
@@ -145,7 +132,7 @@ class Finding:
         if self.persona_index is not None:
             parts.append(f"p{self.persona_index}")
         if self.lane is not None:
-            parts.append(self.lane.value)
+            parts.append(self.lane)
         return ".".join(parts)
 
     @property
@@ -167,15 +154,16 @@ def findings(journey_map: JourneyMap) -> list[Finding]:
     found: list[Finding] = []
     found += _emotion_findings(journey_map)
     empty = empty_lanes(journey_map)
+    map_type = journey_map.map_type
     found += [
-        Finding(FindingKind.EMPTY_LANE, _empty_lane_severity(journey_map, lane), lane=lane)
+        Finding(FindingKind.EMPTY_LANE, lane.empty_severity(map_type), lane=lane.id)
         for lane in empty
     ]
     found += _stage_findings(journey_map, empty)
     end = _ends_at_purchase(journey_map)
     if end is not None:
         found.append(end)
-    order, lanes = list(FindingKind), list(Lane)
+    order, lanes = list(FindingKind), [lane.id for lane in spec.lanes()]
     return sorted(
         found,
         key=lambda f: (
@@ -279,34 +267,12 @@ def _emotion_findings(journey_map: JourneyMap) -> list[Finding]:
     return out
 
 
-def empty_lanes(journey_map: JourneyMap) -> list[Lane]:
+def empty_lanes(journey_map: JourneyMap) -> list[LaneSpec]:
     """The lanes of this map's type with nothing in them on any stage."""
     if not journey_map.stages:
         return []
-    lanes = lanes_for(journey_map.map_type or MapType.CURRENT)
-    return [lane for lane in lanes if not any(_filled(s, lane) for s in journey_map.stages)]
-
-
-def _filled(stage: Stage, lane: Lane) -> bool:
-    if lane == Lane.EMOTION:
-        return bool(stage.emotions)
-    if lane == Lane.OWNER:
-        return _has_owner(stage)
-    return any(item.text.strip() for item in stage.items(lane))
-
-
-def _has_owner(stage: Stage) -> bool:
-    return stage.owner is not None and bool(stage.owner.text.strip())
-
-
-def _empty_lane_severity(journey_map: JourneyMap, lane: Lane) -> float:
-    if lane == Lane.OWNER and journey_map.map_type == MapType.BLUEPRINT:
-        return _BLUEPRINT_OWNER
-    return _EMPTY_LANE[lane]
-
-
-def _texts(items: Iterable[Item]) -> list[str]:
-    return [i.text.strip() for i in items if i.text.strip()]
+    lanes = lanes_for(journey_map.map_type)
+    return [lane for lane in lanes if not any(s.filled(lane) for s in journey_map.stages)]
 
 
 def _quote(texts: list[str]) -> tuple[str, ...]:
@@ -325,10 +291,12 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def _stage_findings(journey_map: JourneyMap, empty: list[Lane]) -> list[Finding]:
-    """Per-stage gaps. A lane empty on the whole map is reported once (EMPTY_LANE), not again
-    for every stage."""
-    blueprint = journey_map.map_type == MapType.BLUEPRINT
+def _stage_findings(journey_map: JourneyMap, empty: list[LaneSpec]) -> list[Finding]:
+    """Per-stage gaps, from what the lanes declare: problems no lane answers, a stage without
+    a lane it needs everywhere, too many items at a stage. A lane empty on the whole map is
+    reported once (EMPTY_LANE), not again for every stage."""
+    lanes = lanes_for(journey_map.map_type)
+    problem_lanes = [lane for lane in lanes if lane.problems]
     out: list[Finding] = []
 
     def add(
@@ -343,23 +311,23 @@ def _stage_findings(journey_map: JourneyMap, empty: list[Lane]) -> list[Finding]
         out.append(Finding(kind, severity, index, name, items=items, values=values or {}))
 
     for index, stage in enumerate(journey_map.stages):
-        pains = _texts(stage.pains)
+        pains = [text for lane in problem_lanes for text in stage.texts(lane)]
         weight = 3 * min(len(pains), 5)
         quoted = _quote(pains)
         count = {"count": len(pains)}
-        if pains and Lane.OWNER not in empty and not _has_owner(stage):
-            add(FindingKind.PAIN_NO_OWNER, index, weight, items=quoted, values=count)
-        if pains and blueprint and Lane.BACKSTAGE not in empty and not _texts(stage.backstage):
-            add(FindingKind.PAIN_NO_BACKSTAGE, index, weight, items=quoted, values=count)
-        if pains and Lane.OPPORTUNITIES not in empty and not _texts(stage.opportunities):
-            add(FindingKind.PAIN_NO_IDEA, index, weight, items=quoted, values=count)
-        touchpoints = _texts(stage.touchpoints)
-        if Lane.TOUCHPOINTS not in empty and not touchpoints:
-            add(FindingKind.NO_TOUCHPOINTS, index)
-        if len(touchpoints) > MAX_TOUCHPOINTS_PER_STAGE:
-            over = len(touchpoints) - MAX_TOUCHPOINTS_PER_STAGE
-            values = {"count": len(touchpoints), "limit": MAX_TOUCHPOINTS_PER_STAGE}
-            add(FindingKind.TOO_MANY_TOUCHPOINTS, index, 2 * over, values=values)
+        for lane in lanes:
+            # A lane left empty everywhere is one finding (EMPTY_LANE), not one per stage.
+            here = lane not in empty and stage.filled(lane)
+            if pains and lane.answers_problems and lane not in empty and not here:
+                kind = FindingKind(lane.answers_problems)
+                add(kind, index, weight, items=quoted, values=count)
+            if lane.needed_each_stage and lane not in empty and not here:
+                add(FindingKind(lane.needed_each_stage), index)
+            limit, crowded = lane.crowded
+            texts = stage.texts(lane)
+            if crowded and len(texts) > limit:
+                values = {"count": len(texts), "limit": limit}
+                add(FindingKind(crowded), index, 2 * (len(texts) - limit), values=values)
     return out
 
 
@@ -407,10 +375,11 @@ def _ends_at_purchase(journey_map: JourneyMap) -> Finding | None:
 
 # --- Comparing two versions -------------------------------------------------------------------
 
-# The lanes compared item by item (the owner counts as a lane of at most one item).
-COMPARED_LANES: tuple[Lane, ...] = tuple(
-    lane for lane in Lane if lane in LIST_LANES or lane == Lane.OWNER
-)
+
+def compared_lanes() -> tuple[LaneSpec, ...]:
+    """The lanes compared item by item (a one-answer lane counts as a lane of at most one
+    item; the scores are compared on their own)."""
+    return tuple(lane for lane in spec.lanes() if lane.shape != Shape.RATINGS)
 
 
 @dataclass(frozen=True)
@@ -437,7 +406,7 @@ class LaneChange:
     items added (or removed), and the other index is None."""
 
     stage_name: str
-    lane: Lane
+    lane: str  # the lane's id
     added: tuple[str, ...]
     removed: tuple[str, ...]
     before_stage: int | None
@@ -495,12 +464,8 @@ def match_stages(before: JourneyMap, after: JourneyMap) -> list[tuple[int | None
     return pairs
 
 
-def _lane_texts(stage: Stage | None, lane: Lane) -> list[str]:
-    if stage is None:
-        return []
-    if lane == Lane.OWNER:
-        return [stage.owner.text.strip()] if _has_owner(stage) else []
-    return _texts(stage.items(lane))
+def _lane_texts(stage: Stage | None, lane: LaneSpec) -> list[str]:
+    return stage.texts(lane) if stage is not None else []
 
 
 def _diff(old: list[str], new: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -558,10 +523,10 @@ def compare(before: JourneyMap, after: JourneyMap) -> Comparison:
         stage = a_stage or b_stage
         if stage is None:
             continue
-        for lane in COMPARED_LANES:
+        for lane in compared_lanes():
             added, removed = _diff(_lane_texts(b_stage, lane), _lane_texts(a_stage, lane))
             if added or removed:
-                lanes.append(LaneChange(stage.name, lane, added, removed, b_index, a_index))
+                lanes.append(LaneChange(stage.name, lane.id, added, removed, b_index, a_index))
     return Comparison(
         emotions=tuple(emotions),
         lanes=tuple(lanes),

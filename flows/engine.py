@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flows import answers
+from flows import answers, targets
 from flows.answers import Invalid
 from flows.i18n import Text, t
 from flows.interview import Event, Interview, Position, positions
 from flows.machine import move
-from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
+from flows.model import Author, Item, JourneyMap, Rating, Stage
 from flows.questions import (
     FINISH,
     REVIEW,
@@ -24,8 +24,8 @@ from flows.questions import (
     emotion_label,
     question,
 )
-from flows.spec import LANGUAGES, LIST_LANES, MapType, pick_language
-from flows.steps import STEP, Kind, Step
+from flows.spec import LANGUAGES, pick_language
+from flows.steps import Kind, Step, step
 
 # In a group, leading is the facilitator's (or a chat admin's): moving on, choosing the map
 # type, acting on the review, cancelling, changing the language. Anyone may add answers.
@@ -37,7 +37,6 @@ LEADER_STEPS = frozenset({Kind.CHOICE, Kind.REVIEW})
 class Outcome:
     interview: Interview
     replies: list[Reply] = field(default_factory=list)
-    changed: bool = True  # something was recorded or the interview moved
 
     @property
     def finished(self) -> bool:
@@ -70,43 +69,44 @@ def start(
 
 
 def handle(interview: Interview, event: Event) -> Outcome:
-    interview.events += 1
     if interview.finished:
-        return Outcome(interview, [say("error.interview_over")], changed=False)
+        return Outcome(interview, [say("error.interview_over")])
     if interview.group and not _leads(interview, event) and _leading(interview, event):
         leader = interview.facilitator.name if interview.facilitator else ""
-        return Outcome(interview, [say("error.facilitator_only", name=leader)], changed=False)
+        return Outcome(interview, [say("error.facilitator_only", name=leader)])
     try:
         if event.kind == "command":
             return _command(interview, event)
         if event.kind == "unsupported":
-            return Outcome(interview, [say("error.text_only"), question(interview)], False)
+            return Outcome(interview, [say("error.text_only"), question(interview)])
         if event.target is not None and event.target != interview.position:
             return _late_answer(interview, event)
         return _answer(interview, event)
     except Invalid as problem:
         reply = Reply(Text(problem.key, problem.params))
-        return Outcome(interview, [reply, question(interview)], changed=False)
+        return Outcome(interview, [reply, question(interview)])
 
 
 # --- answers -----------------------------------------------------------------------------
 
 
 def _answer(iv: Interview, ev: Event) -> Outcome:
-    step = STEP[iv.state]
-    if step.kind == Kind.REVIEW:
+    current = step(iv.state)
+    target = current.target
+    if current.kind == Kind.REVIEW:
         return _review_choice(iv, ev)
-    if step.kind == Kind.CHOICE:
-        iv.map.map_type = MapType(_match_choice(iv, ev))
+    if isinstance(target, targets.MapTypeChoice):
+        target.write(iv.map, _match_choice(iv, ev))
         return _advance(iv)
-    if step.kind == Kind.EMOTION:
+    if current.kind == Kind.EMOTION:
         return _rate(iv, ev, iv.position)
-    if ev.kind == "choice" and not (step.state == "stages" and ev.value == "default"):
+    if ev.kind == "choice" and not (current.state == "stages" and ev.value == "default"):
         raise Invalid("error.unknown_choice")
-    if step.kind == Kind.TEXT:
-        _set_text(iv, step, answers.check_length(answers.single_line(ev.value), step.max_chars), ev)
+    if isinstance(target, targets.TextTarget):
+        text = answers.check_length(answers.single_line(ev.value), current.max_chars)
+        target.write(iv.map, iv.position, Item(text=text, author=ev.author, at=ev.at))
         return _advance(iv)
-    if step.state == "stages" and _is_default_stages(iv, ev):
+    if current.state == "stages" and _is_default_stages(iv, ev):
         names = [t(iv.lang, key) for key in default_stage_keys(iv.map.map_type)]
         iv.map.stages = [Stage(name=name, author=ev.author) for name in names]
         return _advance(iv)
@@ -133,13 +133,6 @@ def _is_default_stages(iv: Interview, ev: Event) -> bool:
         return False
 
 
-def _set_text(iv: Interview, step: Step, text: str, ev: Event) -> None:
-    if step.state in ("title", "goal"):
-        setattr(iv.map, step.state, text)
-    else:  # the owner of a stage
-        iv.map.stages[iv.stage or 0].owner = Item(text=text, author=ev.author, at=ev.at)
-
-
 def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
     if ev.kind == "choice":
         try:
@@ -148,10 +141,13 @@ def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
             raise Invalid("error.unknown_choice") from None
     else:
         score, word = answers.parse_emotion(ev.value)
-    word = answers.check_length(word, STEP["emotion"].max_chars) if word else ""
+    rated = position.step
+    assert isinstance(rated.target, targets.LaneRatings) and position.stage is not None
+    word = answers.check_length(word, rated.max_chars) if word else ""
     persona = iv.map.personas[position.persona or 0].name
-    stage = iv.map.stages[position.stage or 0]
-    stage.rate(Rating(persona=persona, score=score, word=word, author=ev.author, at=ev.at))
+    stage = iv.map.stages[position.stage]
+    rating = Rating(persona=persona, score=score, word=word, author=ev.author, at=ev.at)
+    rated.target.rate(iv.map, position, rating)
     if position != iv.position or (iv.group and not _is_facilitator(iv, ev)):
         note = say(
             "ack.rating",
@@ -165,76 +161,38 @@ def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
 
 
 def _add_items(iv: Interview, ev: Event, position: Position) -> Outcome:
-    step = position.step
+    asked = position.step
+    target = _list_target(asked)
     lines = answers.split_lines(ev.value)
     if not lines:
         raise Invalid("error.empty")
     for number, line in enumerate(lines, 1):
-        if len(line) > step.max_chars:
+        if len(line) > asked.max_chars:
             raise Invalid(
-                "error.too_long_line", line=number, limit=step.max_chars, length=len(line)
+                "error.too_long_line", line=number, limit=asked.max_chars, length=len(line)
             )
     replacing = iv.revisit and position == iv.position
-    existing = 0 if replacing else len(_list_of(iv, position))
-    if existing + len(lines) > step.max_items:
-        raise Invalid("error.too_many", limit=step.max_items, room=step.max_items - existing)
-    if step.state == "personas":
-        new = _personas(iv, lines, ev, replacing)
-    elif step.state == "stages":
-        new = _stages(iv, lines, ev, replacing)
-    else:
-        new = [Item(text=line, author=ev.author, at=ev.at) for line in lines]
+    existing = 0 if replacing else len(target.entries(iv.map, position))
+    if existing + len(lines) > asked.max_items:
+        raise Invalid("error.too_many", limit=asked.max_items, room=asked.max_items - existing)
+    new = target.make(iv.map, lines, ev.author, ev.at, replacing)
+    entries = target.entries(iv.map, position)
     if replacing:
-        _list_of(iv, position).clear()
+        entries.clear()
         iv.revisit = False
-    target = _list_of(iv, position)
-    target.extend(new)
-    if step.state == "personas":
-        iv.map.drop_unknown_ratings()  # a persona taken off the list takes its ratings along
+    entries.extend(new)
+    target.changed(iv.map)
     if position != iv.position:
         return Outcome(iv, [noted("ack.late_added", count=len(new), lane=_where(iv, position))])
-    if len(target) >= step.max_items:
-        return Outcome(iv, [say("ack.list_full", limit=step.max_items), *_advance(iv).replies])
-    return Outcome(iv, [_list_ack(iv, len(new), len(target))])
+    if len(entries) >= asked.max_items:
+        return Outcome(iv, [say("ack.list_full", limit=asked.max_items), *_advance(iv).replies])
+    return Outcome(iv, [_list_ack(iv, len(new), len(entries))])
 
 
-def _personas(iv: Interview, lines: list[str], ev: Event, replacing: bool) -> list[Persona]:
-    taken = set() if replacing else {n.casefold() for n in iv.map.persona_names()}
-    out = []
-    for line in lines:
-        name, description = answers.parse_persona(line)
-        if name.casefold() in taken:
-            raise Invalid("error.duplicate", name=name)
-        taken.add(name.casefold())
-        out.append(Persona(name=name, description=description, author=ev.author, at=ev.at))
-    return out
-
-
-def _stages(iv: Interview, lines: list[str], ev: Event, replacing: bool) -> list[Stage]:
-    """New stages; when the list is being replaced, a stage that keeps its name keeps its
-    answers."""
-    kept = {s.name.casefold(): s for s in iv.map.stages} if replacing else {}
-    taken = set() if replacing else {s.name.casefold() for s in iv.map.stages}
-    out = []
-    for line in lines:
-        if line.casefold() in taken:
-            raise Invalid("error.duplicate", name=line)
-        taken.add(line.casefold())
-        out.append(kept.get(line.casefold()) or Stage(name=line, author=ev.author))
-    return out
-
-
-def _list_of(iv: Interview, position: Position) -> list:
-    state, jm = position.state, iv.map
-    if state == "personas":
-        return jm.personas
-    if state == "stages":
-        return jm.stages
-    if state in ("needs_have", "needs_need"):
-        return jm.needs.have if state == "needs_have" else jm.needs.need
-    lane = position.step.lane
-    assert lane in LIST_LANES, state
-    return jm.stages[position.stage or 0].items(lane)
+def _list_target(asked: Step) -> targets.ListTarget:
+    if not isinstance(asked.target, targets.ListTarget):
+        raise ValueError(f"{asked.state} does not take a list")
+    return asked.target
 
 
 def _where(iv: Interview, position: Position) -> Text:
@@ -242,7 +200,7 @@ def _where(iv: Interview, position: Position) -> Text:
     if lane is None or position.stage is None:
         return Text.of(f"section.{position.state}")
     return Text.of(
-        "lane_at_stage", lane=Text.of(f"lane.{lane}"), stage=iv.map.stages[position.stage].name
+        "lane_at_stage", lane=Text.of(lane.label_key), stage=iv.map.stages[position.stage].name
     )
 
 
@@ -261,12 +219,12 @@ def _late_answer(iv: Interview, ev: Event) -> Outcome:
     target = ev.target
     assert target is not None
     if ev.kind == "text" and target in positions(iv.map) and not iv.editing:
-        step = target.step
-        if step.kind == Kind.LIST and step.per_stage:
+        asked = target.step
+        if asked.kind == Kind.LIST and asked.per_stage:
             return _add_items(iv, ev, target)
-        if step.kind == Kind.EMOTION:
+        if asked.kind == Kind.EMOTION:
             return _rate(iv, ev, target)
-    return Outcome(iv, [say("error.question_closed")], changed=False)
+    return Outcome(iv, [say("error.question_closed")])
 
 
 # --- moving ------------------------------------------------------------------------------
@@ -305,44 +263,44 @@ def _leading(iv: Interview, ev: Event) -> bool:
     if ev.kind == "command":
         return ev.value in LEADER_COMMANDS
     late = ev.target is not None and ev.target != iv.position
-    return not late and STEP[iv.state].kind in LEADER_STEPS
+    return not late and step(iv.state).kind in LEADER_STEPS
 
 
 def _command(iv: Interview, ev: Event) -> Outcome:
     name = ev.value
     if name == "language":
         return _language(iv, ev.argument)
-    step = STEP[iv.state]
+    current = step(iv.state)
     if name == "cancel":
         move(iv, "cancel")
         return Outcome(iv, [say("cancelled")])
     if name == "back":
         return _back(iv)
     if name == "skip":
-        if not step.skippable(iv.map.map_type) or step.kind == Kind.REVIEW:
+        if not current.skippable(iv.map.map_type) or current.kind == Kind.REVIEW:
             raise Invalid("error.cannot_skip")
         return _advance(iv)
     if name == "done":
-        return _done(iv, step)
+        return _done(iv, current)
     if name == "edit":
-        if step.kind != Kind.REVIEW:
+        if current.kind != Kind.REVIEW:
             raise Invalid("error.edit_at_review")
         return _review_choice(iv, Event.choice(ev.argument or REVIEW, ev.author))
     raise Invalid("error.unknown_command", command=name)
 
 
-def _done(iv: Interview, step: Step) -> Outcome:
-    if step.kind == Kind.REVIEW:
+def _done(iv: Interview, current: Step) -> Outcome:
+    if current.kind == Kind.REVIEW:
         return _review_choice(iv, Event.choice(FINISH, Author(id="", name="")))
-    if step.kind == Kind.LIST:
-        count = len(_list_of(iv, iv.position))
-        if count < step.min_items:
-            raise Invalid("error.too_few", minimum=step.min_items, count=count)
-    elif step.kind == Kind.TEXT:
+    if current.kind == Kind.LIST:
+        count = len(_list_target(current).entries(iv.map, iv.position))
+        if count < current.min_items:
+            raise Invalid("error.too_few", minimum=current.min_items, count=count)
+    elif current.kind == Kind.TEXT:
         answered = bool(current_items(iv, iv.position))
-        if not answered and not step.skippable(iv.map.map_type):
+        if not answered and not current.skippable(iv.map.map_type):
             raise Invalid("error.required")
-    elif step.kind == Kind.CHOICE and iv.map.map_type is None:
+    elif current.kind == Kind.CHOICE and iv.map.map_type is None:
         raise Invalid("error.required")
     return _advance(iv)
 
@@ -379,15 +337,16 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         index = _stage_index(iv, stage_text)
         iv.review_stage = index
         return Outcome(iv, [question(iv)])
-    if state not in STEP or state == REVIEW:
+    try:
+        chosen = step(state)
+    except KeyError:
+        raise Invalid("error.unknown_choice") from None
+    if chosen.kind == Kind.REVIEW or not chosen.applies(iv.map.map_type):
         raise Invalid("error.unknown_choice")
-    step = STEP[state]
-    if not step.applies(iv.map.map_type):
-        raise Invalid("error.unknown_choice")
-    stage = _stage_index(iv, stage_text) if step.per_stage else None
-    persona = 0 if step.per_persona else None
+    stage = _stage_index(iv, stage_text) if chosen.per_stage else None
+    persona = 0 if chosen.per_persona else None
     iv.review_stage = None
-    iv.editing, iv.revisit = True, step.kind == Kind.LIST
+    iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
     move(iv, "edit", Position(state=state, stage=stage, persona=persona))
     return Outcome(iv, [question(iv)])
 

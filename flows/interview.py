@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, JourneyMap
-from flows.steps import CANCELLED, DONE, STEP, STEPS, Step
+from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
 class Position(BaseModel):
@@ -26,7 +26,7 @@ class Position(BaseModel):
 
     @property
     def step(self) -> Step:
-        return STEP[self.state]
+        return step(self.state)
 
     def token(self) -> str:
         """A short stable name for the question, e.g. for Telegram callback data."""
@@ -46,13 +46,12 @@ class Position(BaseModel):
 def positions(journey_map: JourneyMap) -> list[Position]:
     """Every question of this map's interview, in order (the stage loop unrolled)."""
     out: list[Position] = []
-    stage_steps = [s for s in STEPS if s.per_stage and s.applies(journey_map.map_type)]
+    asked = [s for s in steps() if s.applies(journey_map.map_type)]
+    stage_steps = [s for s in asked if s.per_stage]
     loop_done = False
-    for step in STEPS:
-        if not step.applies(journey_map.map_type):
-            continue
-        if not step.per_stage:
-            out.append(Position(state=step.state))
+    for each in asked:
+        if not each.per_stage:
+            out.append(Position(state=each.state))
             continue
         if loop_done:
             continue
@@ -66,7 +65,7 @@ def positions(journey_map: JourneyMap) -> list[Position]:
 
 class Interview(BaseModel):
     map: JourneyMap
-    state: str = STEPS[0].state
+    state: str = BEFORE_STAGES[0].state
     stage: int | None = None
     persona: int | None = None
     # Came here from the review screen: go back to it once this question is answered.
@@ -77,7 +76,6 @@ class Interview(BaseModel):
     review_stage: int | None = None
     group: bool = False
     facilitator: Author | None = None
-    events: int = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -105,9 +103,6 @@ class Interview(BaseModel):
     @property
     def position(self) -> Position:
         return Position(state=self.state, stage=self.stage, persona=self.persona)
-
-    def move_to(self, position: Position) -> None:
-        self.state, self.stage, self.persona = position.state, position.stage, position.persona
 
     @property
     def finished(self) -> bool:

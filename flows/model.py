@@ -21,22 +21,25 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from flows import spec
 from flows.spec import (
     DEFAULT_LANGUAGE,
     EMOTION_MAX,
     EMOTION_MIN,
     LIMITS,
-    LIST_LANES,
-    Lane,
+    LaneSpec,
     Limits,
     MapType,
+    Shape,
 )
 
 # A problem found in a whole map: where (a pydantic location) and what, already worded.
@@ -96,22 +99,98 @@ class Rating(BaseModel):
 
 
 class Stage(BaseModel):
+    """One column of the map. Each lane's answers are kept under the lane's id and read and
+    written through its declaration (`flows.spec.LaneSpec`): `items`, `answer`, `put`,
+    `texts`, `filled`. In JSON every lane is a field of the stage, as it always was
+    (`"pains": [...]`, `"owner": {...}` or null); the ratings lane is `emotions`."""
+
     name: str
     author: Author | None = None
-    touchpoints: list[Item] = Field(default_factory=list)
-    actions: list[Item] = Field(default_factory=list)
-    thoughts: list[Item] = Field(default_factory=list)
-    pains: list[Item] = Field(default_factory=list)
-    opportunities: list[Item] = Field(default_factory=list)
-    backstage: list[Item] = Field(default_factory=list)
-    owner: Item | None = None
+    lanes: dict[str, list[Item]] = Field(default_factory=dict)
     emotions: list[Rating] = Field(default_factory=list)
 
-    def items(self, lane: Lane) -> list[Item]:
-        """The list of a list lane (touchpoints, actions, …)."""
-        if lane not in LIST_LANES:
-            raise ValueError(f"{lane} is not a list lane")
-        return getattr(self, lane.value)
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_lanes(cls, data: Any) -> Any:
+        """The lanes' fields (`"pains": [...]`, `"owner": {...}`) into `lanes`, by lane id;
+        a declared lane that is not there yet is empty."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        given = dict(data.pop("lanes", None) or {})
+        gathered: dict[str, Any] = {}
+        for declared in spec.lanes():
+            if declared.shape == Shape.RATINGS:
+                continue
+            value = data.pop(declared.field, None)
+            if value is None:
+                value = given.pop(declared.id, [])
+            elif declared.shape == Shape.SINGLE:
+                value = [value]
+            gathered[declared.id] = value
+        data["lanes"] = gathered | given
+        return data
+
+    @model_serializer(mode="wrap")
+    def _lanes_as_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        held: dict[str, Any] = dict(data.pop("lanes", None) or {})
+        emotions = data.pop("emotions", [])
+        for declared in spec.lanes():
+            if declared.shape == Shape.RATINGS:
+                data[declared.field] = emotions
+                continue
+            items = held.pop(declared.id, [])
+            if declared.shape == Shape.SINGLE:
+                data[declared.field] = items[0] if items else None
+            else:
+                data[declared.field] = items
+        data.setdefault("emotions", emotions)
+        return data | held  # a lane no longer declared keeps its items
+
+    def items(self, lane: LaneSpec | str) -> list[Item]:
+        """What a list or one-answer lane holds here (a one-answer lane: its answer or nothing),
+        in order. A list lane's list is the stage's own: adding to it adds to the lane."""
+        declared = spec.lane(lane)
+        if declared.shape == Shape.RATINGS:
+            raise ValueError(f"{declared.id} holds ratings, not items")
+        return self.lanes.setdefault(declared.id, [])
+
+    def answer(self, lane: LaneSpec | str) -> Item | None:
+        """A one-answer lane's answer (the first item of any other lane)."""
+        items = self.items(lane)
+        return items[0] if items else None
+
+    def put(self, lane: LaneSpec | str, items: list[Item]) -> None:
+        """Replace what a lane holds here."""
+        declared = spec.lane(lane)
+        if declared.shape == Shape.SINGLE and len(items) > 1:
+            raise ValueError(f"{declared.id} holds one answer")
+        self.items(declared)[:] = items
+
+    def texts(self, lane: LaneSpec | str) -> list[str]:
+        """The lane's answers as text, blanks left out (the ratings lane has none)."""
+        declared = spec.lane(lane)
+        if declared.shape == Shape.RATINGS:
+            return []
+        return [item.text.strip() for item in self.items(declared) if item.text.strip()]
+
+    def filled(self, lane: LaneSpec | str) -> bool:
+        """Whether the lane holds something here."""
+        declared = spec.lane(lane)
+        if declared.shape == Shape.RATINGS:
+            return bool(self.emotions)
+        return bool(self.texts(declared))
+
+    def authors(self) -> list[Author]:
+        """Who wrote something at this stage, lane by lane (repeats included)."""
+        found = [self.author] if self.author else []
+        for declared in spec.lanes():
+            if declared.shape == Shape.RATINGS:
+                found += [r.author for r in self.emotions]
+            else:
+                found += [item.author for item in self.items(declared)]
+        return found
 
     def ratings_for(self, persona: str) -> list[Rating]:
         return [r for r in self.emotions if r.persona == persona]
@@ -173,11 +252,7 @@ class JourneyMap(BaseModel):
         candidates: list[Author | None] = [self.created_by]
         candidates += [p.author for p in self.personas]
         for stage in self.stages:
-            candidates.append(stage.author)
-            for lane in LIST_LANES:
-                candidates += [i.author for i in stage.items(lane)]
-            candidates += [r.author for r in stage.emotions]
-            candidates.append(stage.owner.author if stage.owner else None)
+            candidates += stage.authors()
         candidates += [i.author for i in self.needs.have + self.needs.need]
         for author in candidates:
             if author is not None and author.id not in seen:
@@ -257,17 +332,17 @@ class JourneyMap(BaseModel):
         yield from count(("stages",), self.stages, limits.max_stages, "stages")
         for i, stage in enumerate(self.stages):
             yield from chars(("stages", i, "name"), stage.name, limits.title_chars)
-            for lane in LIST_LANES:
-                items = stage.items(lane)
-                yield from count(("stages", i, lane.value), items, limits.items_per_lane, "items")
+            for declared in spec.lanes():
+                if declared.shape == Shape.RATINGS:
+                    continue
+                items = stage.items(declared)
+                where: tuple[str | int, ...] = ("stages", i, declared.field)
+                if declared.shape == Shape.LIST:
+                    yield from count(where, items, declared.item_limit(limits), "items")
+                listed = declared.shape == Shape.LIST
                 for k, item in enumerate(items):
-                    yield from chars(
-                        ("stages", i, lane.value, k, "text"), item.text, limits.item_chars
-                    )
-            if stage.owner is not None:
-                yield from chars(
-                    ("stages", i, "owner", "text"), stage.owner.text, limits.item_chars
-                )
+                    place = (*where, k, "text") if listed else (*where, "text")
+                    yield from chars(place, item.text, declared.char_limit(limits))
             for j, rating in enumerate(stage.emotions):
                 yield from chars(
                     ("stages", i, "emotions", j, "word"), rating.word, limits.item_chars
@@ -282,7 +357,12 @@ class JourneyMap(BaseModel):
 def problem_path(loc: tuple[str | int, ...]) -> str:
     """`("stages", 2, "emotions", 0, "score")` → `stages[2].emotions[0].score`."""
     out = ""
-    for part in loc:
+    parts = list(loc)
+    for index, part in enumerate(parts):
+        if part == "lanes" and index + 1 < len(parts) and isinstance(parts[index + 1], str):
+            continue  # a stage's lanes are its fields in JSON: `stages[0].pains`
+        if index and parts[index - 1] == "lanes" and isinstance(part, str):
+            part = spec.lane(part).field if part in {d.id for d in spec.lanes()} else part
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 from flows.i18n import Join, Text
 from flows.interview import Interview, Position, positions
-from flows.model import Item, JourneyMap
-from flows.spec import DEFAULT_STAGES, EMOTION_SCORES, LIST_LANES, Lane, MapType
-from flows.steps import EDITABLE_STEPS, SECTIONS, STEPS, Kind
+from flows.model import JourneyMap, Stage
+from flows.spec import DEFAULT_STAGES, EMOTION_SCORES, LaneSpec, MapType, Shape, lanes_for
+from flows.steps import EDITABLE_STEPS, Kind, sections, steps
+from flows.targets import signed
 
 FINISH = "finish"
 REVIEW = "review"
@@ -44,67 +45,31 @@ def emotion_label(score: int) -> Text:
     return Text.of(f"emotion.{score}")
 
 
-def signed(score: float) -> str:
-    """+1, 0, −1.5: how scores are written in summaries."""
-    if score == 0:
-        return "0"
-    return f"{score:+.0f}" if float(score).is_integer() else f"{score:+.1f}"
-
-
 def default_stage_keys(map_type: MapType | None) -> tuple[str, ...]:
     return DEFAULT_STAGES[map_type or MapType.CURRENT]
 
 
-def _items(items: list[Item]) -> list[str]:
-    return [f"• {item.text}" for item in items]
-
-
 def current_items(interview: Interview, position: Position) -> list[str]:
     """What has been answered at a position, one line per item (for back/edit/review)."""
-    jm, step = interview.map, position.step
-    if step.state == "personas":
-        return [
-            f"• {p.name}: {p.description}" if p.description else f"• {p.name}" for p in jm.personas
-        ]
-    if step.state == "stages":
-        return [f"{i}. {s.name}" for i, s in enumerate(jm.stages, 1)]
-    if step.state == "needs_have":
-        return _items(jm.needs.have)
-    if step.state == "needs_need":
-        return _items(jm.needs.need)
-    if step.state in ("title", "goal"):
-        value = getattr(jm, step.state)
-        return [value] if value else []
-    if step.state == "map_type":
-        return []
-    stage = jm.stages[position.stage or 0]
-    if step.lane in LIST_LANES:
-        return _items(stage.items(step.lane))
-    if step.lane == Lane.OWNER:
-        return [stage.owner.text] if stage.owner else []
-    if step.lane == Lane.EMOTION and position.persona is not None:
-        persona = jm.personas[position.persona].name
-        return [
-            f"{signed(r.score)} {r.word}".strip() + f" ({r.author.name})"
-            for r in stage.ratings_for(persona)
-        ]
-    return []
+    target = position.step.target
+    return target.answered(interview.map, position) if target is not None else []
 
 
 def progress(interview: Interview, position: Position) -> Text:
     step = position.step
-    number = SECTIONS.index(step.section) + 1
-    if position.stage is None:
-        return Text.of("progress", step=number, total=len(SECTIONS), section=Text.of(step.section))
+    order = sections()
+    number = order.index(step.section) + 1
+    if position.stage is None or step.lane is None:
+        return Text.of("progress", step=number, total=len(order), section=Text.of(step.section))
     stage = interview.map.stages[position.stage]
     return Text.of(
         "progress.stage",
         step=number,
-        total=len(SECTIONS),
+        total=len(order),
         stage=stage.name,
         index=position.stage + 1,
         count=len(interview.map.stages),
-        lane=Text.of(f"lane.{step.lane}"),
+        lane=Text.of(step.lane.label_key),
     )
 
 
@@ -140,10 +105,7 @@ def question(interview: Interview) -> Reply:
     if step.state == "stages" and not jm.stages:
         names = [Text.of(key) for key in default_stage_keys(jm.map_type)]
         choices = (Choice("default", Text.of("choice.default_stages", stages=_arrows(names))),)
-    key = step.question
-    if step.lane == Lane.OWNER and not step.skippable(jm.map_type):
-        key = "q.owner_required"
-    parts: list[Text | str] = [Text(key, params)]
+    parts: list[Text | str] = [Text(step.question(jm.map_type), params)]
     answered = current_items(interview, position)
     if answered:
         hint = "q.answered_list" if step.kind == Kind.LIST else "q.answered"
@@ -174,27 +136,36 @@ def summary(jm: JourneyMap) -> list[Text | str]:
     ]
     for index, stage in enumerate(jm.stages, 1):
         filled = [
-            Text.of("review.lane_count", lane=Text.of(f"lane.{lane}"), count=len(stage.items(lane)))
-            for lane in LIST_LANES
-            if stage.items(lane)
-        ]
-        moods = [
-            f"{name} {signed(score)}"
-            for name in jm.persona_names()
-            if (score := stage.emotion_of(name)) is not None
+            part for lane in lanes_for(jm.map_type) if (part := _lane_summary(jm, stage, lane))
         ]
         lines.append(
             Text.of(
                 "review.stage",
                 index=index,
                 stage=stage.name,
-                lanes=Join.of(filled, ", ") if filled else Text.of("none"),
-                emotions=", ".join(moods) or "—",
-                owner=stage.owner.text if stage.owner else "—",
+                lanes=Join.of(filled, "; ") if filled else Text.of("none"),
             )
         )
     lines.append(Text.of("review.needs", have=len(jm.needs.have), need=len(jm.needs.need)))
     return lines
+
+
+def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
+    """A lane at a stage in a few words: how many items, the answer, the scores."""
+    name = Text.of(lane.label_key)
+    if lane.shape == Shape.RATINGS:
+        moods = [
+            f"{persona} {signed(score)}"
+            for persona in jm.persona_names()
+            if (score := stage.emotion_of(persona)) is not None
+        ]
+        return Text.of("review.lane_value", lane=name, value=", ".join(moods)) if moods else None
+    items = stage.items(lane)
+    if not items:
+        return None
+    if lane.shape == Shape.SINGLE:
+        return Text.of("review.lane_value", lane=name, value=items[0].text)
+    return Text.of("review.lane_count", lane=name, count=len(items))
 
 
 def review(interview: Interview) -> Reply:
@@ -202,9 +173,13 @@ def review(interview: Interview) -> Reply:
     position = interview.position
     if interview.review_stage is not None:
         index = interview.review_stage
-        lane_steps = [s for s in STEPS if s.per_stage and s.applies(jm.map_type)]
+        lane_steps = [s for s in steps() if s.lane and s.per_stage and s.applies(jm.map_type)]
         choices = (
-            *(Choice(f"edit:{s.state}:{index}", Text.of(f"lane.{s.lane}")) for s in lane_steps),
+            *(
+                Choice(f"edit:{s.state}:{index}", Text.of(s.lane.label_key))
+                for s in lane_steps
+                if s.lane
+            ),
             Choice(REVIEW, Text.of("choice.back_to_review")),
         )
         return Reply(

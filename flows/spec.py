@@ -3,8 +3,12 @@ the emotion scale and the languages. Everything else reads them from here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class MapType(StrEnum):
@@ -12,41 +16,6 @@ class MapType(StrEnum):
     DAY_IN_LIFE = "day_in_life"
     FUTURE = "future"
     BLUEPRINT = "blueprint"
-
-
-class Lane(StrEnum):
-    """The rows of the map, in the order they are asked and drawn."""
-
-    TOUCHPOINTS = "touchpoints"
-    ACTIONS = "actions"
-    THOUGHTS = "thoughts"
-    EMOTION = "emotion"
-    PAINS = "pains"
-    OPPORTUNITIES = "opportunities"
-    OWNER = "owner"
-    BACKSTAGE = "backstage"
-
-
-# Lanes that hold a list of text items (the others are the emotion ratings and the owner).
-LIST_LANES: tuple[Lane, ...] = (
-    Lane.TOUCHPOINTS,
-    Lane.ACTIONS,
-    Lane.THOUGHTS,
-    Lane.PAINS,
-    Lane.OPPORTUNITIES,
-    Lane.BACKSTAGE,
-)
-
-# The backstage lane (what the company does out of the customer's sight) belongs to a
-# service blueprint only; there the owner must be named too.
-BLUEPRINT_ONLY_LANES: frozenset[Lane] = frozenset({Lane.BACKSTAGE})
-
-
-def lanes_for(map_type: MapType) -> tuple[Lane, ...]:
-    """The lanes a map of this type has, in order."""
-    if map_type == MapType.BLUEPRINT:
-        return tuple(Lane)
-    return tuple(lane for lane in Lane if lane not in BLUEPRINT_ONLY_LANES)
 
 
 @dataclass(frozen=True)
@@ -62,6 +31,202 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+class Shape(StrEnum):
+    """What a lane holds at each stage."""
+
+    LIST = "list"  # several items, typed one per line
+    SINGLE = "single"  # one answer; answering again replaces it
+    # A score per persona from each person: the emotion curve, kept as a stage's `emotions`
+    # (one lane has this shape).
+    RATINGS = "ratings"
+
+
+ALL_TYPES: frozenset[MapType] = frozenset(MapType)
+BLUEPRINT: frozenset[MapType] = frozenset({MapType.BLUEPRINT})
+
+
+@dataclass(frozen=True)
+class LaneSpec:
+    """One row of the map, declared once. The interview asks it (a question per stage), the
+    review offers it, the map draws it, the exports list it, the analysis checks it, the
+    templates suggest for it, all from this declaration; a lane is never named in code.
+
+    The words for a lane are catalog keys derived from its id: `lane.<id>` (its name on the
+    map, in the review, the exports and the findings) and `q.<id>` (the question, with
+    `{stage}`); `questions` gives a map type its own question (a future state asks about the
+    touchpoints it should have, a blueprint's owner may not be skipped).
+
+    More about a lane belongs here too, as a field with a default: the business templates
+    already give suggestions under a lane's id; a quick map's lanes (a flag read where the
+    steps are made, `flows.steps.lane_step`, or by `flows.interview.positions`) and a future
+    state's own question (a `questions` entry) hang off this declaration the same way.
+    """
+
+    id: str  # the step's state, the catalog keys' suffix, the finding ids' lane
+    shape: Shape = Shape.LIST
+    key: str = ""  # a stage's JSON field (default: the id)
+    map_types: frozenset[MapType] = ALL_TYPES  # the map types that have this lane
+    required_for: frozenset[MapType] = frozenset()  # where it may not be skipped
+    max_items: int = 0  # per stage (0: Limits.items_per_lane)
+    max_chars: int = 0  # per answer (0: Limits.item_chars)
+    # Its colour on the map and in the exports: the label's and the tint of its cells.
+    colour: str = "#495057"
+    tint: str = "#f1f3f5"
+    # Out of the customer's sight (a blueprint's backstage): drawn under the line of visibility.
+    hidden: bool = False
+    # Its items are problems (pain points): they stand out on the map, and lanes with
+    # `answers_problems` are expected to answer them at the same stage.
+    problems: bool = False
+    # The analysis, in finding kinds (flows.analysis.FindingKind values):
+    answers_problems: str = ""  # raised for a stage whose problems this lane leaves unanswered
+    needed_each_stage: str = ""  # raised for a stage where this lane is empty
+    crowded: tuple[int, str] = (0, "")  # more items than this at a stage raise that finding
+    # How much it matters that the lane is empty on the whole map (a finding's severity:
+    # 60 and above is "fix first"), and how much where the map type requires the lane.
+    empty_weight: float = 30.0
+    empty_weight_required: float = 0.0
+    # The finding's sentence when the lane is empty on the whole map (a checklist catalog key;
+    # default: the generic one that names the lane).
+    empty_wording: str = ""
+    questions: tuple[tuple[MapType, str], ...] = ()  # (map type, question key) overrides
+
+    def __str__(self) -> str:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"LaneSpec({self.id!r})"
+
+    @property
+    def field(self) -> str:
+        return self.key or self.id
+
+    @property
+    def label_key(self) -> str:
+        return f"lane.{self.id}"
+
+    @property
+    def question_key(self) -> str:
+        return f"q.{self.id}"
+
+    def question_for(self, map_type: MapType | None) -> str:
+        return dict(self.questions).get(map_type or MapType.CURRENT, self.question_key)
+
+    def item_limit(self, limits: Limits | None = None) -> int:
+        return self.max_items or (limits or LIMITS).items_per_lane
+
+    def char_limit(self, limits: Limits | None = None) -> int:
+        return self.max_chars or (limits or LIMITS).item_chars
+
+    def applies(self, map_type: MapType | None) -> bool:
+        return (map_type or MapType.CURRENT) in self.map_types
+
+    def empty_severity(self, map_type: MapType | None) -> float:
+        if map_type in self.required_for and self.empty_weight_required:
+            return self.empty_weight_required
+        return self.empty_weight
+
+
+# The lanes, in the order they are asked and drawn. The analysis weights: an empty emotion lane
+# means there is no curve at all; no touchpoints or pains on a whole map usually means it was
+# drawn from the inside (assumptions), not from customers; a blueprint is about who does what,
+# so no owners anywhere matters more there.
+LANES: tuple[LaneSpec, ...] = (
+    LaneSpec(
+        "touchpoints",
+        colour="#3b5bdb",
+        tint="#edf2ff",
+        empty_weight=55,
+        needed_each_stage="no_touchpoints",
+        # More channels than this in one stage leave the customer unsure where to go (the
+        # method advises simplifying channels that cause indecision); six still covers the
+        # usual mix (website, social media, chat, phone, shop, reviews).
+        crowded=(6, "too_many_touchpoints"),
+    ),
+    LaneSpec("actions", colour="#1971c2", tint="#e7f5ff", empty_weight=35),
+    LaneSpec("thoughts", colour="#6741d9", tint="#f3f0ff", empty_weight=35),
+    # What the customer says out loud (the empathy map's "says"): questions to the staff,
+    # complaints, what they write in reviews. Optional; a map without it is worth a low note.
+    LaneSpec("says", colour="#9c36b5", tint="#f8f0fc", empty_weight=30),
+    LaneSpec(
+        "emotion", Shape.RATINGS, key="emotions", colour="#e8590c", tint="#fff9e6", empty_weight=65
+    ),
+    LaneSpec("pains", colour="#c92a2a", tint="#fff0f0", problems=True, empty_weight=50),
+    LaneSpec(
+        "opportunities",
+        colour="#2b8a3e",
+        tint="#ebfbee",
+        empty_weight=40,
+        answers_problems="pain_no_idea",
+    ),
+    LaneSpec(
+        "owner",
+        Shape.SINGLE,
+        required_for=BLUEPRINT,
+        empty_weight=40,
+        empty_weight_required=55,
+        answers_problems="pain_no_owner",
+        questions=((MapType.BLUEPRINT, "q.owner_required"),),
+    ),
+    LaneSpec(
+        "backstage",
+        map_types=BLUEPRINT,
+        colour="#0b7285",
+        tint="#e3fafc",
+        hidden=True,
+        empty_weight=50,
+        answers_problems="pain_no_backstage",
+    ),
+)
+
+
+def lanes() -> tuple[LaneSpec, ...]:
+    """Every declared lane, in order. Read at call time: a test may declare one more by
+    replacing `LANES`, and everything derived from it follows (see `derived`)."""
+    return LANES
+
+
+def derived(build: Callable[[], T]) -> Callable[[], T]:
+    """`build()` made once per set of lane declarations: the interview's steps, its state
+    machine, the lanes by id are derived from `LANES` and made again when it changes."""
+    memo: list = []
+
+    def get() -> T:
+        current = LANES
+        if not memo or memo[0] is not current:
+            memo[:] = [current, build()]
+        return memo[1]
+
+    get.__doc__ = build.__doc__
+    return get
+
+
+@derived
+def _by_id() -> dict[str, LaneSpec]:
+    return {declared.id: declared for declared in LANES}
+
+
+def lane(lane_id: str | LaneSpec) -> LaneSpec:
+    """The declaration of a lane by its id. Raises KeyError for an undeclared one."""
+    if isinstance(lane_id, LaneSpec):
+        return lane_id
+    try:
+        return _by_id()[lane_id]
+    except KeyError:
+        raise KeyError(f"no lane {lane_id!r}; the lanes are {list(_by_id())}") from None
+
+
+def lanes_for(map_type: MapType | None) -> tuple[LaneSpec, ...]:
+    """The lanes a map of this type has, in order (a map without a type yet: a current
+    state's)."""
+    return tuple(declared for declared in LANES if declared.applies(map_type))
+
+
+def ratings_lane() -> LaneSpec:
+    """The lane of emotion scores (there is one: the map's curve)."""
+    return next(declared for declared in LANES if declared.shape == Shape.RATINGS)
+
 
 # Emotion scale: −2 very negative … +2 very positive.
 EMOTION_MIN = -2

@@ -2,8 +2,9 @@
 
 An owner says what kind of business they run ("bakery", "laundry", …); the template for that
 kind gives the default stages of each map type and, for every stage, short suggestions for
-each lane (touchpoints, actions, thoughts, pain points, opportunities, backstage, owner) and
-one or two example personas, in every language the bot speaks.
+each lane that takes them (every declared list or one-answer lane: touchpoints, pain points,
+the owner's roles …, written under the lane's id), and one or two example personas, in every
+language the bot speaks.
 
 The templates are data: one TOML file per kind in `flows/templates/` (read with the standard
 library's `tomllib`), so adding a kind is adding a file, and a reviewer reads one business at
@@ -41,9 +42,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
-from flows.spec import LANGUAGES, LIST_LANES, Lane, MapType, lanes_for, pick_language
+from flows import spec
+from flows.spec import LANGUAGES, LaneSpec, MapType, Shape, lanes_for, pick_language
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -66,9 +76,13 @@ MAX_SUGGESTIONS = 8
 MIN_OWNERS = 1
 MAX_OWNERS = 4
 
-# The lanes a template suggests answers for: every list lane, and the owner (a text lane whose
-# suggestions are roles to pick one of). Emotions are scores, never suggested.
-SUGGESTED_LANES: tuple[Lane, ...] = (*LIST_LANES, Lane.OWNER)
+
+def suggested_lanes() -> tuple[LaneSpec, ...]:
+    """The lanes a template may suggest answers for: every list lane, and every one-answer lane
+    (its suggestions are answers to pick one of, e.g. the owner's roles). Emotions are scores,
+    never suggested."""
+    return tuple(lane for lane in spec.lanes() if lane.shape != Shape.RATINGS)
+
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -122,21 +136,32 @@ class PersonaTemplate(BaseModel):
 # --- the files as written ------------------------------------------------------------------
 
 
+_SUGGESTIONS: TypeAdapter[list[Texts]] = TypeAdapter(list[Texts])
+
+
 class StageFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A stage as written: its key and name, and a list of suggestions under the id of any
+    lane that takes them (`pains = [...]`); any other field is a mistake."""
+
+    model_config = ConfigDict(extra="allow")
 
     key: Key
     name: Texts | None = None
-    touchpoints: list[Texts] | None = None
-    actions: list[Texts] | None = None
-    thoughts: list[Texts] | None = None
-    pains: list[Texts] | None = None
-    opportunities: list[Texts] | None = None
-    backstage: list[Texts] | None = None
-    owner: list[Texts] | None = None
 
-    def lane(self, lane: Lane) -> list[Texts] | None:
-        return getattr(self, lane.value)
+    @model_validator(mode="after")
+    def _lanes(self) -> StageFile:
+        lanes = {lane.id for lane in suggested_lanes()}
+        extra = self.__pydantic_extra__ if self.__pydantic_extra__ is not None else {}
+        for field, value in extra.items():
+            if field not in lanes:
+                raise ValueError(
+                    f"{field!r} is not a lane that takes suggestions ({sorted(lanes)})"
+                )
+            extra[field] = _SUGGESTIONS.validate_python(value)
+        return self
+
+    def lane(self, lane: LaneSpec) -> list[Texts] | None:
+        return (self.__pydantic_extra__ or {}).get(lane.id)
 
 
 class MapFile(BaseModel):
@@ -171,11 +196,11 @@ class StageTemplate(BaseModel):
 
     key: str
     name: Texts
-    # Only the lanes that have suggestions; an absent lane has none.
-    lanes: Mapping[Lane, tuple[Texts, ...]]
+    # Only the lanes that have suggestions, by lane id; an absent lane has none.
+    lanes: Mapping[str, tuple[Texts, ...]]
 
-    def suggestions(self, lane: Lane | str, lang: str) -> list[str]:
-        return [text.get(lang) for text in self.lanes.get(Lane(lane), ())]
+    def suggestions(self, lane: LaneSpec | str, lang: str) -> list[str]:
+        return [text.get(lang) for text in self.lanes.get(spec.lane(lane).id, ())]
 
 
 class MapTemplate(BaseModel):
@@ -255,15 +280,15 @@ def _resolve(parsed: TemplateFile, map_type: MapType, path: Path) -> MapTemplate
         name = stage.name or (lender_stage.name if lender_stage else None)
         if name is None:
             raise TemplateError(f"{where}: stage {stage.key!r} has no name")
-        lanes: dict[Lane, tuple[Texts, ...]] = {}
-        for lane in SUGGESTED_LANES:
+        lanes: dict[str, tuple[Texts, ...]] = {}
+        for lane in suggested_lanes():
             texts = stage.lane(lane)
             if texts is not None and lane not in allowed:
-                raise TemplateError(f"{where}: stage {stage.key!r}: a {map_type} has no {lane}")
+                raise TemplateError(f"{where}: stage {stage.key!r}: a {map_type} has no {lane.id}")
             if texts is None and lender_stage is not None and lane in allowed:
                 texts = lender_stage.lane(lane)
             if texts:
-                lanes[lane] = tuple(texts)
+                lanes[lane.id] = tuple(texts)
         stages.append(StageTemplate(key=stage.key, name=name, lanes=MappingProxyType(lanes)))
     keys = [stage.key for stage in stages]
     if len(set(keys)) != len(keys):
@@ -309,7 +334,7 @@ def default_stages(kind: str, map_type: MapType | str, lang: str) -> list[str]:
 
 
 def suggestions(
-    kind: str, map_type: MapType | str, stage: int | str, lane: Lane | str, lang: str
+    kind: str, map_type: MapType | str, stage: int | str, lane: LaneSpec | str, lang: str
 ) -> list[str]:
     """What to offer for one lane at one stage, in `lang`.
 
@@ -317,11 +342,14 @@ def suggestions(
     beyond the template's (the owner added one), a lane the map type does not have (backstage
     outside a blueprint) or a lane without suggestions gives an empty list. The emotion lane
     is never suggested (ValueError)."""
-    lane = Lane(lane)
-    if lane not in SUGGESTED_LANES:
-        raise ValueError(f"{lane} takes scores, not suggestions")
+    try:
+        declared = spec.lane(lane)
+    except KeyError as error:
+        raise ValueError(str(error)) from None
+    if declared not in suggested_lanes():
+        raise ValueError(f"{declared.id} takes scores, not suggestions")
     found = template(kind).map(map_type).stage(stage)
-    return found.suggestions(lane, lang) if found else []
+    return found.suggestions(declared, lang) if found else []
 
 
 def personas(kind: str, lang: str) -> list[PersonaText]:

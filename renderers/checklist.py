@@ -31,15 +31,11 @@ from flows.analysis import (
 )
 from flows.i18n import Text, domain
 from flows.model import JourneyMap
-from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, Lane, MapType
+from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, MapType, lane, lanes
 
 CHECKLIST_LOCALES = Path(__file__).parent / "checklist_locales"
 TEMPLATES = Path(__file__).parent / "templates"
 tr = domain(CHECKLIST_LOCALES)
-
-# Telegram refuses messages longer than 4096 characters (counted in UTF-16 code units, so an
-# emoji counts twice); the raw HTML is never shorter than what Telegram counts.
-MESSAGE_LIMIT = 4096
 
 # How much user text goes into a checklist line (the full text is on the map).
 STAGE_CHARS = 80
@@ -143,15 +139,22 @@ _FIXED_KEYS = (
     "checklist.change.none",
 )
 
-# Every key of this module's own catalog, and the shared ones it borrows from flows.
-KEYS: frozenset[str] = frozenset(
-    _FIXED_KEYS
-    + tuple(f"checklist.heading.{name}" for name in (FINDINGS, CHANGES))
-    + tuple(f"checklist.heading.{name}" for name, _ in GROUPS)
-    + tuple(q.key for _, questions in GROUPS for q in questions)
-    + tuple(f"checklist.finding.{kind.value}" for kind in FindingKind)
-)
-SHARED_KEYS: frozenset[str] = frozenset(f"lane.{lane.value}" for lane in Lane)
+
+def keys() -> frozenset[str]:
+    """Every key of this module's own catalog (a lane may bring its own empty-lane wording)."""
+    return frozenset(
+        _FIXED_KEYS
+        + tuple(f"checklist.heading.{name}" for name in (FINDINGS, CHANGES))
+        + tuple(f"checklist.heading.{name}" for name, _ in GROUPS)
+        + tuple(q.key for _, questions in GROUPS for q in questions)
+        + tuple(f"checklist.finding.{kind.value}" for kind in FindingKind)
+        + tuple(declared.empty_wording for declared in lanes() if declared.empty_wording)
+    )
+
+
+def shared_keys() -> frozenset[str]:
+    """The keys it borrows from the flows catalog: the lanes' names."""
+    return frozenset(declared.label_key for declared in lanes())
 
 
 # --- Data -------------------------------------------------------------------------------------
@@ -235,8 +238,10 @@ def finding_text(finding: Finding) -> Text:
     elif kind == FindingKind.TOO_MANY_TOUCHPOINTS:
         params["count"] = Number(v["count"])
         params["limit"] = Number(v["limit"])
-    elif kind == FindingKind.EMPTY_LANE:
-        params = {"lane": Text.of(f"lane.{finding.lane}")}
+    elif kind == FindingKind.EMPTY_LANE and finding.lane is not None:
+        declared = lane(finding.lane)
+        key = declared.empty_wording or f"checklist.finding.{kind.value}"
+        return Text(key, {"lane": Text.of(declared.label_key)})
     return Text(f"checklist.finding.{kind.value}", params)
 
 
@@ -273,14 +278,14 @@ def comparison_lines(comparison: Comparison) -> list[Text]:
     for change in comparison.lanes:
         if change.before_stage is None or change.after_stage is None:
             continue  # the whole stage is new or gone: said above
-        lane = Text.of(f"lane.{change.lane}")
+        name = Text.of(lane(change.lane).label_key)
         for key, texts in (("added", change.added), ("removed", change.removed)):
             if texts:
                 quoted = [shorten(x, QUOTE_CHARS) for x in texts[:QUOTED_ITEMS]]
                 items = _quoted(quoted, len(texts))
                 stage = _s(change.stage_name)
                 lines.append(
-                    Text.of(f"checklist.change.{key}", stage=stage, lane=lane, items=items)
+                    Text.of(f"checklist.change.{key}", stage=stage, lane=name, items=items)
                 )
     return lines or [Text.of("checklist.change.none")]
 
@@ -387,9 +392,20 @@ def _templates(html_mode: bool) -> Template:
     return env.get_template("checklist.html.j2" if html_mode else "checklist.txt.j2")
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+@dataclass(frozen=True)
+class Block:
+    """A part of the checklist as text: the header or one section, its heading line and its
+    rows (one line each). Whoever sends it decides how blocks make messages (bot/replies.py
+    packs them under Telegram's limit, splitting a block between rows when it must, with
+    `continued` as the heading of the rest)."""
+
+    heading: str
+    rows: tuple[str, ...] = ()
+    continued: str = ""
+
+    def text(self, rows: tuple[str, ...] | None = None, continued: bool = False) -> str:
+        heading = self.continued if continued and self.continued else self.heading
+        return "\n".join([heading, *(self.rows if rows is None else rows)])
 
 
 class _Renderer:
@@ -405,101 +421,41 @@ class _Renderer:
         plain = render_text(text, self.lang)
         return Markup(html_escape(plain, quote=False)) if self.html else plain
 
-    def _block(self, rendered: Any) -> str:
-        return str(rendered).strip("\n")
+    def header(self, heading: Text, lines: list[Text]) -> Block:
+        rows = tuple(str(self.module.line(self.line(x))) for x in lines)
+        return Block(str(self.module.heading(self.line(heading))), rows)
 
-    def header(self, heading: Text, lines: list[Text]) -> str:
-        return self._block(self.module.header(self.line(heading), [self.line(x) for x in lines]))
-
-    def section(
-        self, heading: Text, items: Sequence[ChecklistItem], notes: Sequence[Text] = ()
-    ) -> str:
-        rows = [
-            {"text": self.line(i.text), "ticked": i.id in self.ticked, "level": i.level}
-            for i in items
+    def section(self, section: ChecklistSection) -> Block:
+        items = [
+            str(self.module.item(self.line(i.text), i.id in self.ticked, i.level))
+            for i in section.items
         ]
-        return self._block(
-            self.module.section(self.line(heading), rows, [self.line(n) for n in notes])
+        notes = [str(self.module.note(self.line(n))) for n in section.notes]
+        continued = Text.of("checklist.continued", heading=section.heading)
+        return Block(
+            str(self.module.heading(self.line(section.heading))),
+            (*items, *notes),
+            str(self.module.heading(self.line(continued))),
         )
 
-    def rows_block(self, heading: Text, rows: Sequence[ChecklistItem | Text]) -> str:
-        items = [r for r in rows if isinstance(r, ChecklistItem)]
-        notes = [r for r in rows if isinstance(r, Text)]
-        return self.section(heading, items, notes)
 
-
-class _Messages:
-    """Blocks joined by a blank line into as few messages as fit under the limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.done: list[str] = []
-        self.current = ""
-
-    def joined(self, block: str) -> str:
-        return f"{self.current}\n\n{block}" if self.current else block
-
-    def fits(self, block: str) -> bool:
-        return telegram_length(self.joined(block)) <= self.limit
-
-    def add(self, block: str) -> None:
-        self.current = self.joined(block)
-
-    def close(self) -> None:
-        if self.current:
-            self.done.append(self.current)
-        self.current = ""
-
-    def add_section(self, renderer: _Renderer, section: ChecklistSection) -> None:
-        """The whole group where it fits, else the whole group in a new message; only a group
-        too long for any message is split by item, its heading repeated as "continued"."""
-        whole = renderer.section(section.heading, section.items, section.notes)
-        if self.fits(whole):
-            self.add(whole)
-            return
-        if telegram_length(whole) <= self.limit:
-            self.close()
-            self.add(whole)
-            return
-        heading = section.heading
-        chunk: list[ChecklistItem | Text] = []
-        for row in [*section.items, *section.notes]:
-            if self.fits(renderer.rows_block(heading, [*chunk, row])):
-                chunk.append(row)
-                continue
-            if chunk:
-                self.add(renderer.rows_block(heading, chunk))
-                heading = Text.of("checklist.continued", heading=section.heading)
-            self.close()
-            # A single row longer than a message cannot happen: user text is shortened.
-            chunk = [row]
-        if chunk:
-            self.add(renderer.rows_block(heading, chunk))
-
-
-def render_checklist(
+def checklist_blocks(
     journey_map: JourneyMap,
     lang: str,
     ticked: Iterable[str] = frozenset(),
     html: bool = False,
     before: JourneyMap | None = None,
-    limit: int = MESSAGE_LIMIT,
-) -> list[str]:
-    """The checklist as chat messages, each at most `limit` characters (Telegram's 4096):
-    header and findings first, then what changed since `before`, then the questions. Split
-    between groups when too long (and inside a group only if it alone is too long).
-    `html=True` gives Telegram HTML (parse_mode="HTML") with user text escaped."""
+) -> list[Block]:
+    """The checklist as text blocks: the header, the findings, what changed since `before`
+    (when given), then the questions by group. `html=True` gives Telegram's HTML
+    (parse_mode="HTML") with user text escaped; plain text otherwise."""
     ticked_ids = frozenset(ticked)
     sections = checklist_items(journey_map, before)
     ids = item_ids(sections)
     done = sum(1 for i in ids if i in ticked_ids)
     renderer = _Renderer(lang, html, ticked_ids)
-    messages = _Messages(limit)
-    messages.add(renderer.header(*_header(journey_map, done, len(ids))))
-    for section in sections:
-        messages.add_section(renderer, section)
-    messages.close()
-    return messages.done
+    header = renderer.header(*_header(journey_map, done, len(ids)))
+    return [header, *(renderer.section(section) for section in sections)]
 
 
 def checklist_sections_for_export(
@@ -523,6 +479,6 @@ def checklist_sections_for_export(
     return out
 
 
-def missing_keys(lang: str, keys: Iterable[str] = KEYS) -> set[str]:
+def missing_keys(lang: str, wanted: Iterable[str] | None = None) -> set[str]:
     """Keys (default: this module's own) that `lang`'s catalog chain cannot translate."""
-    return {key for key in keys if not tr.has(lang, key)}
+    return {key for key in (keys() if wanted is None else wanted) if not tr.has(lang, key)}

@@ -19,7 +19,7 @@ from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from flows.analysis import Comparison, EmotionChange, compare, fold, match_stages, personas_of
 from flows.model import JourneyMap, Stage
-from flows.spec import EMOTION_MAX, EMOTION_MIN, EMOTION_SCORES, Lane
+from flows.spec import EMOTION_MAX, EMOTION_MIN, EMOTION_SCORES, ratings_lane
 from renderers import theme as th
 from renderers.emotion import eased, emotion_axes, runs
 from renderers.faces import face, score_colour
@@ -306,7 +306,7 @@ class _Sheet:
                 tag = tr(self.lang, "compare.persona_added")
             elif persona is not None and _name_key(persona) in removed:
                 tag = tr(self.lang, "compare.persona_removed")
-            name = persona if persona is not None else lane_label(self.lang, Lane.EMOTION)
+            name = persona if persona is not None else lane_label(self.lang, ratings_lane())
             self.panel(index, persona, name, tag, height)
 
     def panel(
@@ -331,8 +331,8 @@ class _Sheet:
         for score in (EMOTION_MAX, 0, EMOTION_MIN):
             mid = area.score_y(score) - th.SCALE.pitch / 2
             placed += text_block(right, mid, [score_text(score)], th.SCALE, ha="right")
-        self.add(Cell(Kind.LABEL, label, placed, lane=Lane.EMOTION, persona=index))
-        cell = Cell(Kind.EMOTION, area.box, lane=Lane.EMOTION)
+        self.add(Cell(Kind.LABEL, label, placed, lane=ratings_lane(), persona=index))
+        cell = Cell(Kind.EMOTION, area.box, lane=ratings_lane())
         if persona is None:
             note = fit(tr(self.lang, "compare.no_personas"), area.box.w - 2 * th.PAD, NOTE, 2)[0]
             mid = area.box.y + (area.box.h - len(note) * NOTE.pitch) / 2
@@ -462,7 +462,7 @@ def draw_comparison(
             painter.background(cell, colours)  # "no stages yet"
         elif cell.kind == Kind.LABEL:
             # A persona's panel in its colour; the one empty panel in the emotion lane's.
-            emotion = th.LANE_COLOURS[Lane.EMOTION][0]
+            emotion = ratings_lane().colour
             colour = colours[cell.persona or 0] if sheet.personas else emotion
             painter.box(cell.box, colour)
         elif cell.kind == Kind.EMOTION:

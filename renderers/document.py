@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flows.model import Item, JourneyMap, Stage
-from flows.spec import Lane
+from flows.spec import LaneSpec, Shape
 from renderers.labels import (
     date_text,
     lane_label,
@@ -21,9 +21,10 @@ from renderers.labels import (
     tr,
 )
 
-# A checklist as the analysis engineer hands it over: sections of (text, ticked) items, or
-# plain text.
-ChecklistSection = tuple[str, Sequence[tuple[str, bool]]]
+# A checklist as renderers.checklist hands it over (`checklist_sections_for_export`): sections
+# of (text, ticked) rows, where ticked is None for a note (a line that is not ticked: "nothing
+# stands out", what changed), or plain text.
+ChecklistSection = tuple[str, Sequence[tuple[str, bool | None]]]
 Checklist = str | Sequence[ChecklistSection] | None
 
 
@@ -31,7 +32,7 @@ Checklist = str | Sequence[ChecklistSection] | None
 class Entry:
     text: str
     author: str = ""
-    ticked: bool | None = None  # None: not a checklist item
+    ticked: bool | None = None  # None: not a checklist item (an answer, a note)
     muted: bool = False  # "nothing yet"
 
 
@@ -40,7 +41,7 @@ class Section:
     heading: str
     entries: list[Entry] = field(default_factory=list)
     level: int = 2  # 1: a stage or a part of the document; 2: a lane within it
-    lane: Lane | None = None
+    lane: LaneSpec | None = None  # a lane's section takes the lane's colour
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,9 @@ def emotion_entries(stage: Stage, personas: list[str], lang: str) -> list[Entry]
     return entries or [Entry(tr(lang, "render.nothing"), muted=True)]
 
 
-def lane_entries(journey_map: JourneyMap, stage: Stage, lane: Lane, lang: str) -> list[Entry]:
-    if lane == Lane.EMOTION:
+def lane_entries(journey_map: JourneyMap, stage: Stage, lane: LaneSpec, lang: str) -> list[Entry]:
+    if lane.shape == Shape.RATINGS:
         return emotion_entries(stage, persona_names(journey_map), lang)
-    if lane == Lane.OWNER:
-        return _entries([stage.owner] if stage.owner else [], lang)
     return _entries(stage.items(lane), lang)
 
 
@@ -107,7 +106,8 @@ def checklist_sections(checklist: Checklist, lang: str) -> list[Section]:
         return [Section(tr(lang, "render.checklist"), [Entry(line) for line in lines], level=1)]
     sections = [Section(tr(lang, "render.checklist"), level=1)]
     for heading, items in checklist:
-        sections.append(Section(heading, [Entry(text, ticked=bool(done)) for text, done in items]))
+        entries = [Entry(text, ticked=None if done is None else bool(done)) for text, done in items]
+        sections.append(Section(heading, entries))
     return sections
 
 

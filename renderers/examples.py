@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.model import Author, Item, JourneyMap, Needs, Persona, Rating, Stage
-from flows.spec import EMOTION_MAX, EMOTION_MIN, LIMITS, LIST_LANES, MapType
+from flows.spec import EMOTION_MAX, EMOTION_MIN, LIMITS, MapType, Shape, lanes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -51,11 +51,15 @@ def stress_map(
     all_stages = []
     for i in range(stages):
         stage = Stage(name=long_text(60, i), author=team[i % 4])
-        for lane in LIST_LANES:
+        for lane in lanes():
+            if lane.shape == Shape.RATINGS:
+                continue
+            if lane.shape == Shape.SINGLE:
+                stage.put(lane, [Item(text=long_text(chars, i), author=team[1])])
+                continue
             stage.items(lane).extend(
                 Item(text=long_text(chars, i * 100 + k), author=team[k % 4]) for k in range(items)
             )
-        stage.owner = Item(text=long_text(chars, i), author=team[1])
         for j, persona in enumerate(people):
             for k, member in enumerate(team[:3]):
                 score = max(EMOTION_MIN, min(EMOTION_MAX, (i + j + k) % 5 - 2))

@@ -10,7 +10,6 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from flows.model import JourneyMap
-from renderers import theme as th
 from renderers.document import Checklist, Section, build_report
 from renderers.image import draw_map, full_dpi, png_bytes
 from renderers.labels import tr
@@ -34,7 +33,7 @@ def parts_of(sections: list[Section]) -> list[Part]:
             continue
         if not parts:
             parts.append(Part(None))
-        colour = th.LANE_COLOURS[section.lane][0] if section.lane else None
+        colour = section.lane.colour if section.lane else None
         parts[-1].lanes.append({"section": section, "colour": colour})
     return parts
 

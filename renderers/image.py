@@ -34,7 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
 from flows.model import JourneyMap
-from flows.spec import Lane, MapType
+from flows.spec import MapType
 from renderers import theme as th
 from renderers.emotion import PlacedFace, draw_emotion, draw_swatches, line_style
 from renderers.labels import language_of, title_of
@@ -70,10 +70,6 @@ class MapDrawing:
     emotion_axes: Axes | None = None  # the comparison's panels; the map draws without one
     emotion_lines: list[Line2D] = field(default_factory=list)  # curves and spread bars
     overlay: list[Line] = field(default_factory=list)  # text drawn onto the pixels (raster)
-
-    @property
-    def size_in_points(self) -> tuple[float, float]:
-        return self.layout.width, self.layout.height
 
 
 @cache
@@ -289,14 +285,14 @@ class Painter:
         elif kind == Kind.STAGE and cell.stage is None:
             self.box(cell.box, "none", th.FAINT, 1.0, linestyle=(0, (4, 3)))
         elif kind == Kind.LABEL:
-            self.box(cell.box, th.LANE_COLOURS[lane][0] if lane else th.NEEDS_COLOURS[0])
-        elif kind == Kind.LANE and lane == Lane.PAINS:
-            self.box(cell.box, th.LANE_COLOURS[lane][1], th.PAIN_EDGE, 1.1)
+            self.box(cell.box, lane.colour if lane else th.NEEDS_COLOURS[0])
+        elif kind == Kind.LANE and lane is not None and lane.problems:
+            self.box(cell.box, lane.tint, th.PAIN_EDGE, 1.1)
             accent = Rectangle((cell.box.x, cell.box.y + 3), 3, cell.box.h - 6, zorder=Z_BACK)
             accent.set_color(th.PAIN_EDGE)
             self.add(accent)
         elif kind in (Kind.LANE, Kind.EMOTION) and lane is not None:
-            self.box(cell.box, th.LANE_COLOURS[lane][1], th.CELL_EDGE, 0.8)
+            self.box(cell.box, lane.tint, th.CELL_EDGE, 0.8)
         elif kind == Kind.NEEDS:
             self.box(cell.box, th.NEEDS_COLOURS[1], th.CELL_EDGE, 0.8)
 
@@ -391,7 +387,7 @@ def draw_layout(
         painter.chevron(chevron)
     for cell in layout.cells:
         painter.background(cell, colours)
-        lane_colour = th.LANE_COLOURS[cell.lane][0] if cell.lane else th.NEEDS_COLOURS[0]
+        lane_colour = cell.lane.colour if cell.lane else th.NEEDS_COLOURS[0]
         painter.bullets(cell.bullets, lane_colour)
         texts = painter.text(cell.lines)
         drawing.cells.append(DrawnCell(cell, texts, painter.pt))

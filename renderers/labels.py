@@ -10,7 +10,15 @@ from babel.numbers import get_decimal_symbol
 
 from flows.i18n import domain
 from flows.model import JourneyMap, Stage
-from flows.spec import DEFAULT_LANGUAGE, Lane, MapType, lanes_for, pick_language
+from flows.spec import (
+    DEFAULT_LANGUAGE,
+    LaneSpec,
+    MapType,
+    Shape,
+    lanes,
+    lanes_for,
+    pick_language,
+)
 
 LOCALES = Path(__file__).parent / "locales"
 tr = domain(LOCALES)
@@ -21,30 +29,27 @@ def language_of(journey_map: JourneyMap, lang: str | None = None) -> str:
     return pick_language(lang or journey_map.language)
 
 
-def lanes_of(journey_map: JourneyMap) -> tuple[Lane, ...]:
-    """The map type's lanes; a map whose type is not chosen yet shows the common ones, plus the
-    backstage when someone already filled it."""
+def _holds(journey_map: JourneyMap, lane: LaneSpec) -> bool:
+    """Whether any stage holds something in the lane (even a blank answer from a file)."""
+    if lane.shape == Shape.RATINGS:
+        return any(stage.emotions for stage in journey_map.stages)
+    return any(stage.items(lane) for stage in journey_map.stages)
+
+
+def lanes_of(journey_map: JourneyMap) -> tuple[LaneSpec, ...]:
+    """The map type's lanes; a map whose type is not chosen yet shows a current state's, plus
+    any other lane someone already filled."""
     if journey_map.map_type is not None:
         return lanes_for(journey_map.map_type)
     common = lanes_for(MapType.CURRENT)
-    if any(stage.backstage for stage in journey_map.stages):
-        return (*common, *(lane for lane in Lane if lane not in common))
-    return common
+    return tuple(lane for lane in lanes() if lane in common or _holds(journey_map, lane))
 
 
-def listed_lanes(journey_map: JourneyMap) -> tuple[Lane, ...]:
+def listed_lanes(journey_map: JourneyMap) -> tuple[LaneSpec, ...]:
     """The lanes the exports list: the map's own, plus any other lane that holds something, so
     no answer is left out of them."""
     shown = lanes_of(journey_map)
-
-    def filled(lane: Lane) -> bool:
-        if lane == Lane.OWNER:
-            return any(s.owner for s in journey_map.stages)
-        if lane == Lane.EMOTION:
-            return any(s.emotions for s in journey_map.stages)
-        return any(s.items(lane) for s in journey_map.stages)
-
-    return tuple(lane for lane in Lane if lane in shown or filled(lane))
+    return tuple(lane for lane in lanes() if lane in shown or _holds(journey_map, lane))
 
 
 def persona_names(journey_map: JourneyMap) -> list[str]:
@@ -55,8 +60,8 @@ def persona_names(journey_map: JourneyMap) -> list[str]:
     return names
 
 
-def lane_label(lang: str, lane: Lane) -> str:
-    return tr(lang, f"lane.{lane.value}")
+def lane_label(lang: str, lane: LaneSpec) -> str:
+    return tr(lang, lane.label_key)
 
 
 def map_type_label(lang: str, map_type: MapType | None) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flows.model import Item, JourneyMap, Stage
-from flows.spec import EMOTION_MAX, EMOTION_MIN, Lane, MapType
+from flows.spec import EMOTION_MAX, EMOTION_MIN, LaneSpec, MapType, Shape
 from renderers import theme as th
 from renderers.labels import (
     date_text,
@@ -93,7 +93,7 @@ class Cell:
     lines: list[Line] = field(default_factory=list)
     bullets: list[tuple[float, float]] = field(default_factory=list)
     stage: int | None = None  # the stage's index in the map (not in the part)
-    lane: Lane | None = None
+    lane: LaneSpec | None = None
     persona: int | None = None
     truncated: bool = False  # only past theme.MAX_CELL_LINES: the cell says so itself
 
@@ -142,7 +142,6 @@ class Layout:
     visibility_y: tuple[float, float, float] | None = None  # y, x from, x to
     swatches: list[Swatch] = field(default_factory=list)
     stages: tuple[int, ...] = ()  # the map's stages this layout shows (all, or a part's)
-    stage_count: int = 0  # how many the map has
 
 
 def baseline(top: float, style: th.TextStyle) -> float:
@@ -215,7 +214,6 @@ class _Builder:
             map_type=journey_map.map_type,
             personas=persona_names(journey_map),
             stages=self.indices,
-            stage_count=len(journey_map.stages),
         )
         self.y = th.MARGIN
 
@@ -341,33 +339,29 @@ class _Builder:
         self.y += height + th.GAP
 
     # -- lanes ----------------------------------------------------------------------------
-    def label(self, lane: Lane, height: float, reserve: float = 0.0) -> Cell:
+    def label(self, lane: LaneSpec, height: float, reserve: float = 0.0) -> Cell:
         box = Box(th.MARGIN, self.y, th.LABEL_W, height)
         lines = self.label_lines(lane, reserve)
         top = self.y + (height - len(lines) * th.LANE_LABEL.pitch) / 2
         placed = text_block(box.x + th.PAD, top, lines, th.LANE_LABEL)
         return self.add(Cell(Kind.LABEL, box, placed, lane=lane))
 
-    def label_lines(self, lane: Lane, reserve: float = 0.0) -> list[str]:
+    def label_lines(self, lane: LaneSpec, reserve: float = 0.0) -> list[str]:
         return wrap(lane_label(self.lang, lane), th.LABEL_W - 2 * th.PAD - reserve, th.LANE_LABEL)
 
     @staticmethod
     def label_height(lines: int) -> float:
         return lines * th.LANE_LABEL.pitch + 2 * th.PAD
 
-    @staticmethod
-    def items_of(stage: Stage, lane: Lane) -> list[Item]:
-        if lane == Lane.OWNER:
-            return [stage.owner] if stage.owner else []
-        return stage.items(lane)
-
-    def list_lane(self, lane: Lane) -> None:
-        style = th.PAIN if lane == Lane.PAINS else th.BODY
-        bulleted = lane != Lane.OWNER
+    def list_lane(self, lane: LaneSpec) -> None:
+        """A lane of text: a list lane's items bulleted, a one-answer lane's answer plain;
+        problems (pain points) in their own colour."""
+        style = th.PAIN if lane.problems else th.BODY
+        bulleted = lane.shape == Shape.LIST
         text_w = self.col_w - 2 * th.PAD - (th.BULLET_INDENT if bulleted else 0.0)
         cells = []
         for stage in self.stages or [None]:
-            items = self.items_of(stage, lane) if stage is not None else []
+            items: list[Item] = stage.items(lane) if stage is not None else []
             blocks = [b for b in (wrap(i.text, text_w, style) for i in items) if b]
             shown, left = fill(blocks)
             if left:
@@ -411,11 +405,11 @@ class _Builder:
             top += len(block) * style.pitch + th.ITEM_GAP
         return lines, bullets
 
-    def emotion_lane(self) -> None:
+    def emotion_lane(self, lane: LaneSpec) -> None:
         """The legend (each persona's line, the spread bar), the curves with a face per rated
         stage, and under them each stage's emotion words, each after its persona's face."""
         top = self.y
-        legend_h = self.emotion_legend(top + th.PAD)
+        legend_h = self.emotion_legend(top + th.PAD, lane)
         plot = Box(self.grid_x, top + th.PAD + legend_h, self.grid_w, th.EMOTION_PLOT_H)
         count = len(self.layout.personas)
         room = self.col_w - 2 * th.FACE_RADIUS - 16
@@ -424,12 +418,12 @@ class _Builder:
         centres = tuple(self.col_x(i) + self.col_w / 2 for i in range(len(self.stages)))
         area = EmotionArea(plot, centres, offsets)
         self.layout.emotion = area
-        words_h = self.emotion_words(plot.bottom + 2)
+        words_h = self.emotion_words(plot.bottom + 2, lane)
         height = plot.bottom + 2 + words_h + th.PAD - top
-        label_h = self.label_height(len(self.label_lines(Lane.EMOTION, 18)))
+        label_h = self.label_height(len(self.label_lines(lane, 18)))
         height = max(height, label_h)
-        label = self.label(Lane.EMOTION, height, reserve=18)  # room for the scale
-        self.add(Cell(Kind.EMOTION, Box(self.grid_x, top, self.grid_w, height), lane=Lane.EMOTION))
+        label = self.label(lane, height, reserve=18)  # room for the scale
+        self.add(Cell(Kind.EMOTION, Box(self.grid_x, top, self.grid_w, height), lane=lane))
         # The scale, written on the lane's label at the height of each whole score.
         right = label.box.right - 6
         for score in (EMOTION_MAX, 0, EMOTION_MIN):
@@ -437,7 +431,7 @@ class _Builder:
             label.lines += text_block(right, mark, [score_text(score)], th.SCALE, ha="right")
         self.y = top + height + th.GAP
 
-    def emotion_legend(self, top: float) -> float:
+    def emotion_legend(self, top: float, lane: LaneSpec) -> float:
         """Each persona's line as it is drawn, with the name, and the spread bar when a group
         rated: in rows across the lane. Its height."""
         style = th.EMOTION_LEGEND
@@ -470,10 +464,10 @@ class _Builder:
             row_h = max(row_h, len(lines) * style.pitch)
             x += width + 16
         box = Box(self.grid_x, top, self.grid_w, y + row_h - top)
-        self.add(Cell(Kind.LEGEND, box, cell_lines, lane=Lane.EMOTION))
+        self.add(Cell(Kind.LEGEND, box, cell_lines, lane=lane))
         return y + row_h - top + 4
 
-    def emotion_words(self, top: float) -> float:
+    def emotion_words(self, top: float, lane: LaneSpec) -> float:
         """Per stage, each persona's words (everyone's, once each), after a small face in the
         persona's colour with the persona's score: in full, wrapped. Their height."""
         style = th.EMOTION_WORD
@@ -506,7 +500,7 @@ class _Builder:
             if lines:
                 box = Box(self.col_x(column), top, self.col_w, y - top)
                 index = self.indices[column]
-                self.add(Cell(Kind.WORDS, box, lines, stage=index, lane=Lane.EMOTION))
+                self.add(Cell(Kind.WORDS, box, lines, stage=index, lane=lane))
             tallest = max(tallest, y - top)
         return tallest
 
@@ -534,13 +528,18 @@ class _Builder:
         self.y = box.bottom + th.GAP
 
     def lanes(self) -> None:
-        for lane in lanes_of(self.map):
-            if lane == Lane.EMOTION:
-                self.emotion_lane()
-                continue
-            if lane == Lane.BACKSTAGE:
+        """Every lane of the map in order; the line of visibility above the first lane the
+        customer does not see."""
+        shown = lanes_of(self.map)
+        visible = True
+        for lane in [*(x for x in shown if not x.hidden), *(x for x in shown if x.hidden)]:
+            if lane.hidden and visible:
                 self.visibility()
-            self.list_lane(lane)
+                visible = False
+            if lane.shape == Shape.RATINGS:
+                self.emotion_lane(lane)
+            else:
+                self.list_lane(lane)
 
     # -- footer ---------------------------------------------------------------------------
     def needs(self) -> None:

@@ -63,7 +63,7 @@ def _flow_section(pages: Pages, section: Section) -> None:
     if section.level == 1:
         style, space = th.DOC_PART, 10.0
     else:
-        colour = th.LANE_COLOURS[section.lane][0] if section.lane else th.INK
+        colour = section.lane.colour if section.lane else th.INK
         style, space = th.TextStyle(th.DOC_LANE.size, bold=True, color=colour), 4.0
     heading = wrap(section.heading, TEXT_W, style)
     first = (

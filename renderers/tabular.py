@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from flows.model import Item, JourneyMap
-from flows.spec import Lane
+from flows.spec import Shape
 from renderers.labels import lane_label, language_of, listed_lanes, stage_name, tr
 
 COLUMNS = ("stage", "lane", "persona", "score", "text", "author", "at")
@@ -60,13 +60,10 @@ def rows(journey_map: JourneyMap, lang: str) -> Iterator[list[str]]:
         name = stage_name(lang, stage, index)
         for lane in lanes:
             label = lane_label(lang, lane)
-            if lane == Lane.EMOTION:
+            if lane.shape == Shape.RATINGS:
                 for r in stage.emotions:
                     at = r.at.isoformat() if r.at else ""
                     yield [name, label, r.persona, str(r.score), r.word, r.author.name, at]
-            elif lane == Lane.OWNER:
-                if stage.owner:
-                    yield _row(name, label, stage.owner)
             else:
                 yield from (_row(name, label, item) for item in stage.items(lane))
     for key, items in (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import matplotlib
 
-from flows.spec import Lane, MapType
+from flows.spec import MapType
 
 # DejaVu Sans ships with matplotlib and covers Latin Extended (ą ę ł ż ó „ ” –), Greek and
 # Cyrillic; Noto Emoji (bundled, OFL: renderers/fonts/) draws the emoji DejaVu lacks. Using the
@@ -89,17 +89,8 @@ CORNER = 4.0
 MAX_CELL_LINES = 400
 MIN_LINES = 2  # an empty lane keeps a visible row
 
-# Lane label colour and the tint of its cells.
-LANE_COLOURS: dict[Lane, tuple[str, str]] = {
-    Lane.TOUCHPOINTS: ("#3b5bdb", "#edf2ff"),
-    Lane.ACTIONS: ("#1971c2", "#e7f5ff"),
-    Lane.THOUGHTS: ("#6741d9", "#f3f0ff"),
-    Lane.EMOTION: ("#e8590c", "#fff9e6"),
-    Lane.PAINS: ("#c92a2a", "#fff0f0"),
-    Lane.OPPORTUNITIES: ("#2b8a3e", "#ebfbee"),
-    Lane.OWNER: ("#495057", "#f1f3f5"),
-    Lane.BACKSTAGE: ("#0b7285", "#e3fafc"),
-}
+# A lane's colours (its label's, and the tint of its cells) are declared with the lane
+# (flows/spec.py: LaneSpec.colour, LaneSpec.tint).
 CELL_EDGE = "#dde3ea"
 PAIN_EDGE = "#e03131"
 NEEDS_COLOURS = ("#5c5f66", "#f8f9fa")

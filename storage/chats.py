@@ -2,19 +2,56 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Duplicate
-from storage.tables import ChatRow, LedgerRow, now
+from storage.tables import (
+    ChatRow,
+    InterviewRow,
+    LedgerRow,
+    MapRow,
+    OutboxRow,
+    QuestionMessageRow,
+    ReminderRow,
+    now,
+)
+from storage.upsert import insert_for
+
+LANGUAGES_KEPT = 60.0  # seconds a chat's language is trusted from memory (another instance
+# may change it; this one sees that within a minute)
+
+
+class KnownLanguages:
+    """The chats' languages this process read lately: one query fewer per update."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[float, str]] = {}
+
+    def get(self, chat_id: str) -> str | None:
+        found = self._known.get(chat_id)
+        if found is None or time.monotonic() - found[0] > LANGUAGES_KEPT:
+            return None
+        return found[1]
+
+    def put(self, chat_id: str, language: str) -> None:
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._known[chat_id] = (time.monotonic(), language)
+
+    def forget(self, chat_id: str) -> None:
+        self._known.pop(chat_id, None)
 
 
 class Chats:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:  # type: ignore[no-untyped-def]
         self.s = session
+        self.known = known
+        self._on_commit = on_commit
 
     async def language(self, chat_id: str) -> str | None:
         found = await self.s.execute(select(ChatRow.language).where(ChatRow.id == chat_id))
@@ -22,8 +59,9 @@ class Chats:
 
     async def ensure(self, chat_id: str, kind: str, language: str) -> str:
         """The chat's language (the chat is created on first contact with the given one)."""
-        known = await self.language(chat_id)
+        known = self.known.get(chat_id) or await self.language(chat_id)
         if known is not None:
+            self.known.put(chat_id, known)
             return known
         try:
             async with self.s.begin_nested():
@@ -37,7 +75,36 @@ class Chats:
         return language
 
     async def set_language(self, chat_id: str, language: str) -> None:
+        self.known.forget(chat_id)
+        self._on_commit(lambda: self.known.forget(chat_id))
         await self.s.execute(update(ChatRow).where(ChatRow.id == chat_id).values(language=language))
+
+    async def migrate(self, old: str, new: str) -> bool:
+        """A group became a supergroup with a new id: its maps (with their ticks and
+        reminders), its interview and the replies still to send go with it. False when there
+        was nothing to move."""
+        language = await self.language(old)
+        if language is None:
+            return False
+        await self.ensure(new, "supergroup", language)
+        taken = (
+            await self.s.execute(select(func.max(MapRow.number)).where(MapRow.chat_id == new))
+        ).scalar() or 0
+        # (Should the new chat have maps already, ours are numbered after theirs.)
+        await self.s.execute(
+            update(MapRow)
+            .where(MapRow.chat_id == old)
+            .values(chat_id=new, number=MapRow.number + taken)
+        )
+        clash = select(InterviewRow.scope).where(InterviewRow.chat_id == new).scalar_subquery()
+        await self.s.execute(
+            delete(InterviewRow).where(InterviewRow.chat_id == old, InterviewRow.scope.in_(clash))
+        )
+        for table in (InterviewRow, ReminderRow, OutboxRow):
+            await self.s.execute(update(table).where(table.chat_id == old).values(chat_id=new))
+        # Message ids are the old chat's own: in the new chat the same ids are other messages.
+        await self.s.execute(delete(QuestionMessageRow).where(QuestionMessageRow.chat_id == old))
+        return True
 
 
 class Ledger:
@@ -48,11 +115,13 @@ class Ledger:
 
     async def record(self, key: str) -> None:
         """Raises Duplicate when the key was recorded before (the unit is then abandoned)."""
-        try:
-            async with self.s.begin_nested():
-                await self.s.execute(insert(LedgerRow).values(key=key, processed_at=now()))
-        except IntegrityError:
-            raise Duplicate(key) from None
+        added = await self.s.execute(
+            insert_for(self.s, LedgerRow)
+            .values(key=key, processed_at=now())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        if added.rowcount != 1:  # type: ignore[attr-defined]
+            raise Duplicate(key)
 
     async def purge(self, before: datetime) -> int:
         result = await self.s.execute(delete(LedgerRow).where(LedgerRow.processed_at < before))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, now
+from storage.upsert import insert_for
 
 RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
 
@@ -153,17 +154,21 @@ class Interviews:
     async def remember_question(
         self, chat_id: str, message_id: int, scope: str, position: str
     ) -> None:
-        exists = await self.question_of(chat_id, message_id)
-        if exists is None:
-            await self.s.execute(
-                insert(QuestionMessageRow).values(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    scope=scope,
-                    position=position,
-                    created_at=now(),
-                )
+        """Note which question a message asked (a message asks one: the latest note counts)."""
+        await self.s.execute(
+            insert_for(self.s, QuestionMessageRow)
+            .values(
+                chat_id=chat_id,
+                message_id=message_id,
+                scope=scope,
+                position=position,
+                created_at=now(),
             )
+            .on_conflict_do_update(
+                index_elements=["chat_id", "message_id"],
+                set_={"scope": scope, "position": position},
+            )
+        )
 
     async def question_of(self, chat_id: str, message_id: int) -> tuple[str, str] | None:
         """(scope, position token) of the question a bot message asked, if it asked one."""

@@ -1,6 +1,5 @@
 """Finished maps of a chat: numbered 1, 2, 3 … per chat, every version kept whole as JSON,
-and the checklist ticks. The current version is also written out one row per persona, stage,
-lane item and rating (a reporting copy: `map_from_rows` rebuilds the map from it)."""
+and the checklist ticks."""
 
 from __future__ import annotations
 
@@ -11,25 +10,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.model import Author, JourneyMap
-from flows.spec import LIST_LANES, MapType
+from flows.spec import MapType
 from storage.records import Conflict, MapSummary, Page, VersionInfo
 from storage.tables import (
     ChecklistTickRow,
     InterviewRow,
-    LaneItemRow,
     MapRow,
     MapVersionRow,
-    PersonaRow,
-    RatingRow,
     ReminderRow,
-    StageRow,
     now,
 )
 
 NUMBER_ATTEMPTS = 20
 # Tables that hang off a map and go with it.
-_CONTENT_TABLES = (PersonaRow, StageRow, LaneItemRow, RatingRow)
-_MAP_TABLES = (*_CONTENT_TABLES, MapVersionRow, ChecklistTickRow, ReminderRow)
+_MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow)
 
 
 class Maps:
@@ -51,13 +45,10 @@ class Maps:
             row.version += 1
             _copy_header(row, journey_map)
             row.updated_at = now()
-            for table in _CONTENT_TABLES:
-                await s.execute(delete(table).where(table.map_id == row.id))
             s.add(row)
             await s.flush()
         assert row.id is not None
         s.add(MapVersionRow(map_id=row.id, version=row.version, data=journey_map.to_json()))
-        s.add_all(_content_rows(row.id, journey_map))
         await s.flush()
         return _summary(row)
 
@@ -239,54 +230,3 @@ def _summary(row: MapRow) -> MapSummary:
         created_by_id=row.created_by_id,
         updated_at=row.updated_at,
     )
-
-
-def _content_rows(map_id: int, jm: JourneyMap) -> list:
-    """The map written out one row per persona, stage, lane item and rating."""
-    rows: list = [
-        PersonaRow(
-            map_id=map_id,
-            position=i,
-            name=p.name,
-            description=p.description,
-            author_id=p.author.id,
-            author_name=p.author.name,
-            created_at=p.at,
-        )
-        for i, p in enumerate(jm.personas)
-    ]
-
-    def item(stage: int | None, lane: str, position: int, it) -> LaneItemRow:  # type: ignore[no-untyped-def]
-        return LaneItemRow(
-            map_id=map_id,
-            stage_position=stage,
-            lane=lane,
-            position=position,
-            text=it.text,
-            author_id=it.author.id,
-            author_name=it.author.name,
-            created_at=it.at,
-        )
-
-    for s_index, stage in enumerate(jm.stages):
-        rows.append(StageRow(map_id=map_id, position=s_index, name=stage.name))
-        for lane in LIST_LANES:
-            rows += [item(s_index, lane.value, i, it) for i, it in enumerate(stage.items(lane))]
-        if stage.owner is not None:
-            rows.append(item(s_index, "owner", 0, stage.owner))
-        rows += [
-            RatingRow(
-                map_id=map_id,
-                stage_position=s_index,
-                persona=r.persona,
-                score=r.score,
-                word=r.word,
-                author_id=r.author.id,
-                author_name=r.author.name,
-                created_at=r.at,
-            )
-            for r in stage.emotions
-        ]
-    rows += [item(None, "needs_have", i, it) for i, it in enumerate(jm.needs.have)]
-    rows += [item(None, "needs_need", i, it) for i, it in enumerate(jm.needs.need)]
-    return rows

@@ -8,9 +8,11 @@ under a lock of its own, so such a claim is a leftover (of a crashed run, or of 
 database refused). Only the oldest unsent row of a chat can be claimed, so
 a chat's messages never overtake each other, across instances too.
 
-Before a request goes out its part is marked in flight (for a plain message the claim itself
-does it). Whoever takes over a row with a part in flight counts that part as delivered: the
-sender died between sending and noting it, and sending it again could show it twice."""
+The moment a part's request has been written whole (Telegram may act on it from then on) the
+part is marked in flight. Whoever takes over a row with a part in flight counts that part as
+delivered: its sender died between sending and noting it, and sending it again could show it
+twice. A sender that dies before that moment leaves nothing in flight: the part is sent again,
+and Telegram never saw the first, incomplete request."""
 
 from __future__ import annotations
 
@@ -29,16 +31,13 @@ class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def add(
-        self, chat_id: str, payload: str, thread_id: int | None = None, heavy: bool = False
-    ) -> None:
+    async def add(self, chat_id: str, payload: str, thread_id: int | None = None) -> None:
         await self.s.execute(
             insert(OutboxRow).values(
                 chat_id=chat_id,
                 thread_id=thread_id,
                 payload=payload,
                 progress=0,
-                heavy=heavy,
                 attempts=0,
                 due_at=now(),
                 created_at=now(),
@@ -58,7 +57,6 @@ class Outbox:
                     OutboxRow.progress,
                     OutboxRow.attempts,
                     OutboxRow.inflight,
-                    OutboxRow.heavy,
                 )
                 .where(OutboxRow.chat_id == chat_id, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
                 .order_by(OutboxRow.id)
@@ -83,8 +81,7 @@ class Outbox:
                 claimed_by=by,
                 claimed_until=at + timedelta(seconds=lease),
                 progress=progress,
-                # A plain message is sent right after its claim: the claim marks it in flight.
-                inflight=None if oldest.heavy else progress,
+                inflight=None,
             )
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -100,7 +97,7 @@ class Outbox:
         )
 
     async def sending(self, parcel_id: int, part: int) -> None:
-        """The part's request is about to go out."""
+        """The part's request has gone out whole."""
         await self.s.execute(
             update(OutboxRow).where(OutboxRow.id == parcel_id).values(inflight=part)
         )
@@ -144,6 +141,20 @@ class Outbox:
                 claimed_by=None,
                 claimed_until=None,
                 error=error[:ERROR_CHARS],
+            )
+        )
+
+    async def defer(self, parcel_id: int, seconds: float) -> None:
+        """Not now (the chat's share of posts is used up): release the row until then,
+        without counting a failed attempt."""
+        await self.s.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == parcel_id)
+            .values(
+                due_at=now() + timedelta(seconds=seconds),
+                inflight=None,
+                claimed_by=None,
+                claimed_until=None,
             )
         )
 

@@ -16,13 +16,16 @@ The Store's other methods are one-unit conveniences for the console, the CLI and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,7 +33,7 @@ from flows.interview import Interview
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage import database
-from storage.chats import Chats, Ledger
+from storage.chats import Chats, KnownLanguages, Ledger
 from storage.interviews import Interviews, RecentWrites
 from storage.maps import Maps
 from storage.outbox import Outbox
@@ -61,6 +64,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_IN_UNIT: ContextVar[bool] = ContextVar("in_unit", default=False)
 CONFLICT_ATTEMPTS = 20
 
 
@@ -90,10 +94,10 @@ def is_outage(error: BaseException) -> bool:
 class Unit:
     """One transaction and the aggregates that work inside it."""
 
-    def __init__(self, session: AsyncSession, recent: RecentWrites) -> None:
+    def __init__(self, session: AsyncSession, recent: RecentWrites, known: KnownLanguages) -> None:
         self.session = session
         self._after_commit: list[Callable[[], None]] = []
-        self.chats = Chats(session)
+        self.chats = Chats(session, known, self._after_commit.append)
         self.ledger = Ledger(session)
         self.interviews = Interviews(session, recent, self._after_commit.append)
         self.maps = Maps(session)
@@ -113,6 +117,11 @@ class Store:
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._recent = RecentWrites()
+        self._languages = KnownLanguages()
+        # SQLite has one writer at a time, and every unit writes (BEGIN IMMEDIATE). Taking
+        # turns here costs nothing; meeting on SQLite's lock costs its busy-wait sleeps
+        # (1, 2, 5 … 100 ms), which is where the slowest answers used to come from.
+        self._one_writer = asyncio.Lock() if database.is_sqlite(self.url) else None
 
     def session(self) -> AsyncSession:
         return self._sessions()
@@ -124,12 +133,27 @@ class Store:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def unit(self, ledger_key: str | None = None) -> AsyncIterator[Unit]:
+    async def unit(
+        self, ledger_key: str | None = None, lock: str | None = None
+    ) -> AsyncIterator[Unit]:
         """One transaction. Raises Duplicate (nothing stored) when `ledger_key` was applied
-        before, Unavailable when the database cannot be reached or written."""
+        before, Unavailable when the database cannot be reached or written.
+
+        `lock` (e.g. a chat id): on PostgreSQL, units with the same lock take turns, whichever
+        instance runs them (an advisory lock held until the transaction ends); SQLite has one
+        writer at a time anyway."""
+        if _IN_UNIT.get():
+            raise RuntimeError("a unit of work inside another (on SQLite it would wait forever)")
+        turn = self._one_writer or contextlib.nullcontext()
+        marker = _IN_UNIT.set(True)
         try:
-            async with self.session() as session:
-                work = Unit(session, self._recent)
+            async with turn, self.session() as session:
+                work = Unit(session, self._recent, self._languages)
+                if lock is not None and self._one_writer is None:
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": lock},
+                    )
                 if ledger_key is not None:
                     await work.ledger.record(ledger_key)
                 yield work
@@ -141,6 +165,8 @@ class Store:
             if is_outage(problem):
                 raise Unavailable(str(problem).splitlines()[0] if str(problem) else "") from problem
             raise
+        finally:
+            _IN_UNIT.reset(marker)
 
     async def run(
         self,
@@ -148,6 +174,7 @@ class Store:
         ledger_key: str | None = None,
         *,
         outage_wait: float = 0.0,
+        lock: str | None = None,
     ) -> T:
         """Run `body` in a unit of work until it commits: again from the start after a lost
         optimistic race, and for up to `outage_wait` seconds while the database is away.
@@ -157,7 +184,7 @@ class Store:
         attempt = 0
         while True:
             try:
-                async with self.unit(ledger_key) as work:
+                async with self.unit(ledger_key, lock) as work:
                     return await body(work)
             except Conflict:
                 attempt += 1

@@ -1,9 +1,10 @@
-"""The database tables. A map can be read from its rows: the map, its personas and stages,
-one row per lane item and per emotion rating, each with its author and time.
+"""The database tables.
 
 The interview in progress is kept as the engine's JSON (it changes on every answer and is
-only ever read whole); a finished map is written out into rows, and every version of it is
-also kept whole as JSON so older versions stay readable and can be compared."""
+only ever read whole); a finished map is a row with its header (number, title, type,
+version) and every version of it whole as JSON, so older versions stay readable and can be
+compared. The map's content is read from that JSON only (the one-row-per-answer copy was
+dropped in migration 0004: nothing read it)."""
 
 from __future__ import annotations
 
@@ -73,58 +74,6 @@ class MapVersionRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now)
 
 
-class PersonaRow(SQLModel, table=True):
-    __tablename__ = "personas"
-
-    id: int | None = Field(default=None, primary_key=True)
-    map_id: int = Field(foreign_key="maps.id", index=True)
-    position: int
-    name: str = Field(max_length=300)
-    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    author_id: str = Field(max_length=64)
-    author_name: str = Field(max_length=200)
-    created_at: datetime | None = None
-
-
-class StageRow(SQLModel, table=True):
-    __tablename__ = "stages"
-
-    id: int | None = Field(default=None, primary_key=True)
-    map_id: int = Field(foreign_key="maps.id", index=True)
-    position: int
-    name: str = Field(max_length=300)
-
-
-class LaneItemRow(SQLModel, table=True):
-    """One answer in a lane of a stage (touchpoints, pains, owner, …) or in the needs."""
-
-    __tablename__ = "lane_items"
-
-    id: int | None = Field(default=None, primary_key=True)
-    map_id: int = Field(foreign_key="maps.id", index=True)
-    stage_position: int | None = None  # None for the needs (have / need)
-    lane: str = Field(max_length=32)
-    position: int
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    author_id: str = Field(max_length=64)
-    author_name: str = Field(max_length=200)
-    created_at: datetime | None = None
-
-
-class RatingRow(SQLModel, table=True):
-    __tablename__ = "emotion_ratings"
-
-    id: int | None = Field(default=None, primary_key=True)
-    map_id: int = Field(foreign_key="maps.id", index=True)
-    stage_position: int
-    persona: str = Field(max_length=300)
-    score: int
-    word: str = Field(default="", max_length=300)
-    author_id: str = Field(max_length=64)
-    author_name: str = Field(max_length=200)
-    created_at: datetime | None = None
-
-
 class ChecklistTickRow(SQLModel, table=True):
     __tablename__ = "checklist_ticks"
     __table_args__ = (UniqueConstraint("map_id", "item"),)
@@ -165,7 +114,6 @@ class OutboxRow(SQLModel, table=True):
     # it set; whoever takes the row over counts that part as delivered rather than risk
     # showing it twice.
     inflight: int | None = None
-    heavy: bool = Field(default=False)  # drawn before it is sent (the map, exports, charts)
     attempts: int = Field(default=0)
     due_at: datetime = Field(default_factory=now)  # not before (a retry waits)
     claimed_by: str | None = Field(default=None, max_length=64)

@@ -225,3 +225,34 @@ async def open_map(person: Person, kind: str) -> None:
     await person.sees("What kind of map shall we make?")
     await person.presses(kind)
     await person.sees("What business or product")
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid …; comm may hold spaces and parentheses
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def render_workers(bot: BotProcess) -> list[int]:
+    """The bot's render worker processes (children of its multiprocessing fork server)."""
+    assert bot.process is not None
+    workers = []
+    for child in children(bot.process.pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"forkserver" in command:
+            workers += children(child)
+    return workers

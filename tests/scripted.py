@@ -10,7 +10,7 @@ from flows.engine import Outcome, handle, start
 from flows.interview import Event, Interview
 from flows.model import Author
 from flows.spec import MapType
-from flows.steps import STEP, Kind
+from flows.steps import Kind, step
 
 ANIA = Author(id="101", name="Ania")
 BUDI = Author(id="102", name="Budi")
@@ -35,9 +35,9 @@ class Interviewee:
         """The next event for the question the interview is at."""
         author = next(self._turn)
         pos, jm = iv.position, iv.map
-        step = STEP[pos.state]
+        asked = step(pos.state)
         where = f"{pos.state} {pos.stage}"
-        if step.kind == Kind.REVIEW:
+        if asked.kind == Kind.REVIEW:
             return Event.choice("finish", author)
         if pos.state == "map_type":
             return Event.choice(self.map_type.value, author)
@@ -54,10 +54,10 @@ class Interviewee:
             if jm.stages:
                 return Event.command("done", author)
             return Event.text("\n".join(f"Stage {i}" for i in range(1, self.stages + 1)), author)
-        if step.kind == Kind.EMOTION:
+        if asked.kind == Kind.EMOTION:
             score = ((pos.stage or 0) + (pos.persona or 0)) % 5 - 2
             return Event.choice(str(score), author)
-        if step.kind == Kind.TEXT:
+        if asked.kind == Kind.TEXT:
             return Event.text(f"{where} owner by {author.name}", author)
         answered = len(_items_at(iv))
         if answered >= 2:

@@ -9,7 +9,6 @@ import pytest
 
 from flows import analysis
 from flows.analysis import (
-    MAX_TOUCHPOINTS_PER_STAGE,
     Finding,
     FindingKind,
     compare,
@@ -19,7 +18,7 @@ from flows.analysis import (
 )
 from flows.i18n import Translator
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
-from flows.spec import Lane, MapType
+from flows.spec import MapType, Shape, lane, lanes
 
 ANA = Author(id="1", name="Ana")
 BOB = Author(id="2", name="Bob")
@@ -35,33 +34,40 @@ def items(texts: Sequence[str]) -> list[Item]:
 def stage(
     name: str,
     *,
-    touchpoints: Sequence[str] = ("Instagram",),
-    actions: Sequence[str] = ("Scrolls the feed",),
-    thoughts: Sequence[str] = ("Looks tasty",),
     pains: Sequence[str] = (),
     opportunities: Sequence[str] = (),
-    backstage: Sequence[str] = ("Post daily photos",),
     owner: str | None = "Ana",
     emotions: Scores | None = None,
+    **answers: Sequence[str],
 ) -> Stage:
-    """A stage; `emotions` maps a persona to a score, or to several (one per team member)."""
+    """A stage; `emotions` maps a persona to a score, or to several (one per team member).
+    Every other list lane holds something unless given (`touchpoints=()`), so a declared lane
+    is filled in a healthy map."""
     ratings = []
     for persona, scores in (emotions or {}).items():
         values = [scores] if isinstance(scores, int) else list(scores)
         ratings += [
             Rating(persona=persona, score=s, author=RATERS[i]) for i, s in enumerate(values)
         ]
+    given = {"pains": pains, "opportunities": opportunities} | answers
+    filled = {
+        declared.id: items(given.get(declared.id, DEFAULTS.get(declared.id, ("Something",))))
+        for declared in lanes()
+        if declared.shape == Shape.LIST
+    }
     return Stage(
         name=name,
-        touchpoints=items(touchpoints),
-        actions=items(actions),
-        thoughts=items(thoughts),
-        pains=items(pains),
-        opportunities=items(opportunities),
-        backstage=items(backstage),
-        owner=Item(text=owner, author=ANA) if owner else None,
+        lanes=filled | {"owner": [Item(text=owner, author=ANA)] if owner else []},
         emotions=ratings,
     )
+
+
+DEFAULTS: dict[str, Sequence[str]] = {
+    "touchpoints": ("Instagram",),
+    "actions": ("Scrolls the feed",),
+    "thoughts": ("Looks tasty",),
+    "backstage": ("Post daily photos",),
+}
 
 
 def journey(
@@ -290,7 +296,8 @@ def test_stage_without_touchpoints() -> None:
 
 
 def test_too_many_touchpoints() -> None:
-    many = [f"Channel {i}" for i in range(MAX_TOUCHPOINTS_PER_STAGE + 1)]
+    limit, _ = lane("touchpoints").crowded
+    many = [f"Channel {i}" for i in range(limit + 1)]
     journey_map = with_stage(
         healthy(), 0, stage("Awareness", touchpoints=many, emotions={"Budi": 1, "Sari": 1})
     )
@@ -309,12 +316,12 @@ def test_too_many_touchpoints() -> None:
 def test_lane_empty_on_whole_map_reported_once() -> None:
     journey_map = healthy()
     for s in journey_map.stages:
-        s.thoughts = []
-        s.touchpoints = []
+        s.put("thoughts", [])
+        s.put("touchpoints", [])
     found = findings(journey_map)
     assert [(f.kind, f.lane, f.stage) for f in found] == [
-        (FindingKind.EMPTY_LANE, Lane.TOUCHPOINTS, None),
-        (FindingKind.EMPTY_LANE, Lane.THOUGHTS, None),
+        (FindingKind.EMPTY_LANE, "touchpoints", None),
+        (FindingKind.EMPTY_LANE, "thoughts", None),
     ]
     assert [f.id for f in found] == [
         "finding.empty_lane.touchpoints",
@@ -326,22 +333,22 @@ def test_empty_emotion_owner_and_opportunity_lanes() -> None:
     journey_map = healthy()
     for s in journey_map.stages:
         s.emotions = []
-        s.owner = None
-        s.opportunities = []
+        s.put("owner", [])
+        s.put("opportunities", [])
     found = findings(journey_map)
     # Reported once as empty lanes, not again as "pain without owner/idea" per stage.
     assert [(f.kind, f.lane) for f in found] == [
-        (FindingKind.EMPTY_LANE, Lane.EMOTION),  # 65
-        (FindingKind.EMPTY_LANE, Lane.OPPORTUNITIES),  # 40, lanes in map order when equal
-        (FindingKind.EMPTY_LANE, Lane.OWNER),  # 40
+        (FindingKind.EMPTY_LANE, "emotion"),  # 65
+        (FindingKind.EMPTY_LANE, "opportunities"),  # 40, lanes in map order when equal
+        (FindingKind.EMPTY_LANE, "owner"),  # 40
     ]
 
 
 def test_empty_backstage_only_matters_on_a_blueprint() -> None:
-    for map_type, expected in ((MapType.BLUEPRINT, [Lane.BACKSTAGE]), (MapType.CURRENT, [])):
+    for map_type, expected in ((MapType.BLUEPRINT, ["backstage"]), (MapType.CURRENT, [])):
         journey_map = healthy(map_type)
         for s in journey_map.stages:
-            s.backstage = []
+            s.put("backstage", [])
         assert [f.lane for f in findings(journey_map)] == expected
 
 
@@ -469,7 +476,7 @@ def test_ids_are_stable_and_unique() -> None:
 def test_finding_id_format() -> None:
     finding = Finding(FindingKind.BIGGEST_DROP, 60, stage=3, stage_name="x", persona_index=1)
     assert finding.id == "finding.biggest_drop.s3.p1"
-    assert Finding(FindingKind.EMPTY_LANE, 50, lane=Lane.PAINS).id == "finding.empty_lane.pains"
+    assert Finding(FindingKind.EMPTY_LANE, 50, lane="pains").id == "finding.empty_lane.pains"
 
 
 def test_shorten() -> None:
@@ -521,19 +528,17 @@ def test_compare_future_with_current() -> None:
     # Unchanged scores are kept in the full list with a delta of 0.
     assert ("awareness", "Budi", 0) in [(e.stage_name, e.persona, e.delta) for e in result.emotions]
     delivery = {c.lane: c for c in result.lanes if c.before_stage == 1}
-    assert set(delivery) == {Lane.PAINS, Lane.OPPORTUNITIES, Lane.OWNER}
-    assert delivery[Lane.PAINS].added == ()
-    assert delivery[Lane.PAINS].removed == ("Courier late",)
-    assert delivery[Lane.OPPORTUNITIES].added == ("Send a tracking link",)
-    assert (delivery[Lane.OWNER].added, delivery[Lane.OWNER].removed) == (
+    assert set(delivery) == {"pains", "opportunities", "owner"}
+    assert delivery["pains"].added == ()
+    assert delivery["pains"].removed == ("Courier late",)
+    assert delivery["opportunities"].added == ("Send a tracking link",)
+    assert (delivery["owner"].added, delivery["owner"].removed) == (
         ("Courier team",),
         ("Ana",),
     )
     # A stage only in one map: all its items added (or removed), the other index None.
     loyalty = [c for c in result.lanes if c.stage_name == "Loyalty"]
-    assert {(c.lane, c.before_stage, c.after_stage) for c in loyalty} >= {
-        (Lane.TOUCHPOINTS, None, 2)
-    }
+    assert {(c.lane, c.before_stage, c.after_stage) for c in loyalty} >= {("touchpoints", None, 2)}
     assert result.changed
 
 

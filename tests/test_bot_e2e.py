@@ -53,10 +53,11 @@ async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, 
 
 
 async def walk_through_a_stage(
-    person: Person, touchpoint: str, score_label: str, pain: str | None
+    person: Person, touchpoint: str, score_label: str, pain: str | None, said: str | None = None
 ) -> None:
-    """Touchpoints typed, actions skipped by button, thoughts skipped by command, an
-    emotion face pressed, a pain typed (or skipped), ideas skipped, an owner typed."""
+    """Touchpoints typed, actions skipped by button, thoughts skipped by command, what the
+    customer says typed (or skipped), an emotion face pressed, a pain typed (or skipped), ideas
+    skipped, an owner typed."""
     await person.sees("where does the customer meet your business")
     person.answers(touchpoint)
     await person.sees("Saved (1 added")
@@ -65,6 +66,13 @@ async def walk_through_a_stage(
     await person.presses("⏭ Skip")
     await person.sees("what is the customer thinking")
     person.command("skip")
+    await person.sees("what does the customer say out loud")
+    if said:
+        person.answers(said)
+        await person.sees("Saved (1 added")
+        await person.presses("✔ Done")
+    else:
+        await person.presses("⏭ Skip")
     await person.sees("how does Dewi feel here")
     await person.presses(score_label)
     await person.sees("what goes wrong")
@@ -108,7 +116,7 @@ async def test_a_whole_interview_in_a_private_chat(
     me.answers("Order\nDelivery")
     await me.sees("Saved (2 added")
     await me.presses("✔ Done")
-    await walk_through_a_stage(me, "Instagram", "🙂 +1 good", None)
+    await walk_through_a_stage(me, "Instagram", "🙂 +1 good", None, "Can I pay by card?")
     await walk_through_a_stage(me, "Courier app", "😠 −2 very bad", "Courier is late")
     await me.sees("What resources do you already have")
     await me.presses("⏭ Skip")
@@ -136,9 +144,10 @@ async def test_a_whole_interview_in_a_private_chat(
 
     journey_map = await stored(sqlite_url, lambda store: store.get_map(str(owner.id), 1))
     assert journey_map is not None and journey_map.title == "Kopi Kita <online> & co"
-    assert [i.text for i in journey_map.stages[1].pains] == ["Courier is late"]
+    assert [i.text for i in journey_map.stages[1].items("pains")] == ["Courier is late"]
     assert journey_map.stages[1].emotions[0].score == -2
-    assert journey_map.stages[0].owner is not None
+    assert journey_map.stages[0].answer("owner") is not None
+    assert journey_map.stages[0].texts("says") == ["Can I pay by card?"]
 
 
 async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url: str) -> None:
@@ -294,7 +303,11 @@ async def test_a_group_of_three_where_two_answer_at_once(
         await b.sees_reaction(first)
         await c.sees_reaction(second)
         await lead.presses("✔ Done")
-        for asked in ("what does the customer do here", "what is the customer thinking"):
+        for asked in (
+            "what does the customer do here",
+            "what is the customer thinking",
+            "what does the customer say out loud",
+        ):
             await lead.sees(asked)
             await lead.presses("⏭ Skip")
         rating = await lead.sees("how does Dewi feel here")
@@ -328,7 +341,7 @@ async def test_a_group_of_three_where_two_answer_at_once(
         ("Dewi", "Budi"),
     ]
     first = journey_map.stages[0]
-    assert sorted((i.text, i.author.name) for i in first.touchpoints) == [
+    assert sorted((i.text, i.author.name) for i in first.items("touchpoints")) == [
         ("Instagram (Order)", "Budi"),
         ("WhatsApp (Order)", "Citra"),
     ]

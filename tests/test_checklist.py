@@ -9,28 +9,43 @@ from string import Formatter
 
 import pytest
 
+from bot.replies import MESSAGE_LIMIT, pack, telegram_length
 from flows.analysis import FindingKind, findings
 from flows.i18n import FLOWS_LOCALES, catalog_keys, load_catalog
-from flows.model import Persona
-from flows.spec import LANGUAGES, Lane, MapType
+from flows.model import JourneyMap, Persona
+from flows.spec import LANGUAGES, MapType
 from renderers.checklist import (
     CHECKLIST_LOCALES,
-    KEYS,
-    MESSAGE_LIMIT,
     QUESTION_IDS,
-    SHARED_KEYS,
     Number,
+    checklist_blocks,
     checklist_items,
     checklist_sections_for_export,
     describe,
     item_ids,
+    keys,
     missing_keys,
-    render_checklist,
-    telegram_length,
+    shared_keys,
 )
 from tests.test_analysis import healthy, journey, stage
 
 MODES = [False, True]  # plain text, Telegram HTML
+KEYS = keys()
+SHARED_KEYS = shared_keys()
+
+
+def render_checklist(
+    journey_map: JourneyMap,
+    lang: str,
+    ticked: frozenset[str] | set[str] = frozenset(),
+    html: bool = False,
+    before: JourneyMap | None = None,
+    limit: int = MESSAGE_LIMIT,
+) -> list[str]:
+    """The checklist as the bot sends it: the renderer's blocks packed into messages."""
+    return pack(checklist_blocks(journey_map, lang, ticked, html, before), limit)
+
+
 TELEGRAM_TAGS = {"b", "i", "u", "s", "code", "pre", "a"}
 
 EXPECTED_IDS = (
@@ -84,7 +99,7 @@ def everything_wrong():
     ]
     journey_map = journey(stages, MapType.BLUEPRINT)
     for s in journey_map.stages:
-        s.actions = []
+        s.put("actions", [])
     return journey_map
 
 
@@ -403,9 +418,9 @@ def test_export_sections() -> None:
 def test_empty_lane_finding_names_the_lane() -> None:
     journey_map = healthy()
     for s in journey_map.stages:
-        s.thoughts = []
+        s.put("thoughts", [])
     [finding] = findings(journey_map)
-    assert finding.lane == Lane.THOUGHTS
+    assert finding.lane == "thoughts"
     assert describe(finding, "pl").startswith("Pusty wiersz na całej mapie: ")
     assert describe(finding, "en") != describe(finding, "id")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.console import Console, to_event
-from flows.i18n import Text
+from flows.i18n import Text, t
 from flows.model import Author, JourneyMap
 from flows.questions import Choice, Reply
 
@@ -48,8 +48,19 @@ async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
     assert jm.title == "Kopi Kita online orders"
     assert [s.name for s in jm.stages] == ["Order", "Delivery"]
-    assert jm.stages[0].owner is not None and jm.stages[0].owner.text == "Marketing"
+    assert (
+        jm.stages[0].answer("owner") is not None
+        and jm.stages[0].answer("owner").text == "Marketing"
+    )
     assert jm.stages[1].emotions[0].score == -2 and jm.stages[1].emotions[0].word == "late again"
+    assert jm.stages[1].texts("says") == ["Where is my coffee?"]
+
+
+SAID = {
+    "en": "Do you have oat milk?",
+    "id": "Bu, hari ini masak apa?",
+    "pl": "Czy pierwsze zajęcia są za darmo?",
+}
 
 
 @pytest.mark.parametrize(
@@ -95,6 +106,9 @@ def test_scripted_chat_from_a_pipe_in_each_language(
     assert [s["name"] for s in jm["stages"]] == stages
     assert all(s["touchpoints"] for s in jm["stages"])
     assert jm["stages"][0]["touchpoints"][0]["author"]["name"] == "Sari Dewi"
+    # The empathy map's "what they say", asked in the language and kept.
+    assert [item["text"] for item in jm["stages"][0]["says"]] == [SAID[lang]]
+    assert t(lang, "q.says", stage=stages[0]) in output
     assert "Sari Dewi" in output.splitlines()[0]  # greeted by name
 
 
@@ -159,8 +173,8 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     assert resumed.split("[", 1)[1].startswith("Step 6 of 8 · Order (1/2) · Customer actions]")
     (written,) = (tmp_path / "maps").glob("*.json")
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
-    assert [i.text for i in jm.stages[0].touchpoints] == ["Instagram", "WhatsApp"]
-    assert [i.text for i in jm.stages[0].actions] == ["Chooses a drink and pays"]
+    assert [i.text for i in jm.stages[0].items("touchpoints")] == ["Instagram", "WhatsApp"]
+    assert [i.text for i in jm.stages[0].items("actions")] == ["Chooses a drink and pays"]
     assert jm.personas[0].name == "Dewi"
 
 

@@ -553,7 +553,12 @@ async def test_a_self_signed_certificate_is_served_and_sent_to_telegram(
         call = api.calls_of("setWebhook")[-1]
         assert str(call.params.get("certificate", "")).startswith("<file")
         assert call.params["max_connections"] in (40, "40")
-        assert call.params["allowed_updates"] == ["message", "edited_message", "callback_query"]
+        assert call.params["allowed_updates"] == [
+            "message",
+            "edited_message",
+            "callback_query",
+            "my_chat_member",
+        ]
         trusted = ssl.create_default_context(cafile=str(cert))
         async with httpx.AsyncClient(verify=trusted, timeout=10) as client:
             health = await client.get(f"https://127.0.0.1:{port}/healthz")

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from flows.i18n import domain
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
-from flows.spec import Lane
+from flows.spec import Shape, lanes
 from renderers.examples import example_paths, load_example, stress_map
 from renderers.export import FORMATS, export_map, file_name, render_file
 from renderers.image import draw_map
@@ -41,11 +41,10 @@ def every_item(journey_map: JourneyMap) -> list[Item]:
     items = [
         i
         for s in journey_map.stages
-        for lane in Lane
-        if lane not in (Lane.EMOTION, Lane.OWNER)
+        for lane in lanes()
+        if lane.shape != Shape.RATINGS
         for i in s.items(lane)
     ]
-    items += [s.owner for s in journey_map.stages if s.owner]
     return items + journey_map.needs.have + journey_map.needs.need
 
 
@@ -76,8 +75,13 @@ def test_examples_are_valid_realistic_maps(path: Path) -> None:
     assert 4 <= len(journey_map.stages) <= 6
     assert len(journey_map.contributors()) >= 3
     for stage in journey_map.stages:
-        assert stage.touchpoints and stage.actions and stage.thoughts and stage.pains
-        assert stage.opportunities and stage.owner and stage.emotions
+        assert (
+            stage.items("touchpoints")
+            and stage.items("actions")
+            and stage.items("thoughts")
+            and stage.items("pains")
+        )
+        assert stage.items("opportunities") and stage.answer("owner") and stage.emotions
     assert journey_map.needs.have and journey_map.needs.need
 
 
@@ -92,7 +96,10 @@ def test_examples_cover_the_three_languages_and_a_group_rating() -> None:
         for p in m.persona_names()
     )
     assert all(
-        s.backstage for m in maps.values() if m.map_type.value == "blueprint" for s in m.stages
+        s.items("backstage")
+        for m in maps.values()
+        if m.map_type.value == "blueprint"
+        for s in m.stages
     )
 
 
@@ -150,7 +157,7 @@ class _Links(HTMLParser):
 
 def test_html_is_standalone_and_carries_every_answer() -> None:
     journey_map = journey("late-deliveries").model_copy(deep=True)
-    journey_map.stages[0].touchpoints[0].text = "See https://example.com <b>now</b> & 😀"
+    journey_map.stages[0].items("touchpoints")[0].text = "See https://example.com <b>now</b> & 😀"
     html = export_map(journey_map, "html", checklist=CHECKLIST).decode("utf-8")
     links = _Links()
     links.feed(html)
@@ -286,3 +293,50 @@ def test_csv_keeps_ordinary_text_as_written() -> None:
         "-0,5",
         "+2",
     ]
+
+
+# -- the checklist's notes ----------------------------------------------------------------
+def test_checklist_notes_are_drawn_as_notes_not_as_empty_boxes() -> None:
+    """Lines that are not ticked ("nothing stands out", what changed) carry no tick; the PDF
+    and the HTML draw them with a bullet, never as an empty checkbox."""
+    from renderers.checklist import checklist_sections_for_export
+    from renderers.document import build_report
+    from renderers.pdf import flow_report
+    from tests.test_analysis import healthy
+
+    before = healthy()
+    after = healthy().model_copy(deep=True)
+    after.stages[0].items("touchpoints").append(
+        Item(text="Billboard", author=Author(id="9", name="Ana"))
+    )
+    checklist = checklist_sections_for_export(after, "en", {"pitfalls.assumptions"}, before)
+    notes = [text for _, rows in checklist for text, ticked in rows if ticked is None]
+    assert len(notes) >= 2  # "nothing stands out" and the line about the billboard
+
+    report = build_report(after, "en", checklist)
+    entries = {e.text: e for s in report.sections for e in s.entries}
+    assert all(entries[note].ticked is None for note in notes)
+    assert entries[tr("en", "render.nothing")].ticked is None
+
+    glyphs: dict[str, str] = {}
+    for page in flow_report(report):
+        marks = {round(line.y, 2): line.text for line in page if line.x == pdf_left()}
+        for line in page:
+            if line.x > pdf_left() and round(line.y, 2) in marks:
+                glyphs[line.text] = marks[round(line.y, 2)]
+    assert all(glyphs[note] == "•" for note in notes if note in glyphs) and notes[0] in glyphs
+    assert "☑" in glyphs.values() and "☐" in glyphs.values()
+
+    html = export_map(after, "html", checklist=checklist).decode("utf-8")
+    for note in notes:
+        line = next(li for li in html.split("<li") if str(escape(note)) in li)
+        assert 'type="checkbox"' not in line
+    assert html.count('type="checkbox"') == sum(
+        ticked is not None for _, rows in checklist for _, ticked in rows
+    )
+
+
+def pdf_left() -> float:
+    from renderers.pdf import LEFT
+
+    return LEFT

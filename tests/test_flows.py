@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from flows.engine import Outcome, handle, start
 from flows.i18n import t
 from flows.interview import Event, Interview, Position, positions
 from flows.model import JourneyMap
-from flows.spec import LIMITS, LIST_LANES, Lane, MapType
-from flows.steps import STEP, STEPS, Kind
+from flows.spec import LIMITS, MapType, Shape, lanes
+from flows.steps import Kind, step, steps
 from tests.scripted import ANIA, BUDI, CITRA, Interviewee
 
 
@@ -54,8 +57,8 @@ def test_every_map_type_completes_with_its_lanes(map_type: MapType) -> None:
     assert outcome.finished and jm.map_type == map_type
     assert [s.name for s in jm.stages] == ["Stage 1", "Stage 2", "Stage 3"]
     for stage in jm.stages:
-        assert len(stage.touchpoints) == 2
-        assert bool(stage.backstage) == (map_type == MapType.BLUEPRINT)
+        assert len(stage.items("touchpoints")) == 2
+        assert bool(stage.items("backstage")) == (map_type == MapType.BLUEPRINT)
 
 
 def test_five_stages_two_personas_fill_every_lane_with_attributed_items() -> None:
@@ -64,12 +67,12 @@ def test_five_stages_two_personas_fill_every_lane_with_attributed_items() -> Non
     assert outcome.finished
     assert len(jm.stages) == 5 and jm.persona_names() == ["Persona1", "Persona2"]
     for index, stage in enumerate(jm.stages):
-        for lane in LIST_LANES:
+        for lane in (lane for lane in lanes() if lane.shape == Shape.LIST):
             items = stage.items(lane)
             assert len(items) == 2, (stage.name, lane)
             assert all(item.author in (ANIA, BUDI) for item in items)
-            assert all(f"{lane.value} {index} item" in item.text for item in items)
-        assert stage.owner is not None and stage.owner.author in (ANIA, BUDI)
+            assert all(f"{lane.id} {index} item" in item.text for item in items)
+        assert stage.answer("owner") is not None and stage.answer("owner").author in (ANIA, BUDI)
         for p, persona in enumerate(jm.persona_names()):
             assert stage.emotion_of(persona) == (index + p) % 5 - 2
     assert {a.id for a in jm.contributors()} == {ANIA.id, BUDI.id}
@@ -111,11 +114,11 @@ def test_back_from_every_question_returns_to_the_previous_one_and_shows_the_answ
             shown = texts(outcome)
             if expected.state == "title":
                 assert "title by Ania" in shown
-            if STEP[expected.state].kind == Kind.LIST and expected.stage is not None:
+            if step(expected.state).kind == Kind.LIST and expected.stage is not None:
                 assert "item 1 by Ania" in shown
         visited.append(iv.position)
         handle(iv, person.answer(iv))
-    assert {p.state for p in visited} == {s.state for s in STEPS}
+    assert {p.state for p in visited} == {s.state for s in steps()}
 
 
 def test_back_at_the_first_question_explains_instead_of_moving() -> None:
@@ -126,11 +129,11 @@ def test_back_at_the_first_question_explains_instead_of_moving() -> None:
 
 def test_back_then_a_new_list_replaces_the_old_answers() -> None:
     _, iv = at("actions", personas=1, stages=2)
-    assert len(iv.map.stages[0].touchpoints) == 2
+    assert len(iv.map.stages[0].items("touchpoints")) == 2
     command(iv, "back")
     assert iv.state == "touchpoints" and iv.revisit
     say(iv, "Only this one")
-    assert [i.text for i in iv.map.stages[0].touchpoints] == ["Only this one"]
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == ["Only this one"]
     command(iv, "done")
     assert iv.state == "actions"
 
@@ -139,14 +142,14 @@ def test_back_then_done_keeps_the_old_answers() -> None:
     _, iv = at("actions", personas=1, stages=2)
     command(iv, "back")
     command(iv, "done")
-    assert len(iv.map.stages[0].touchpoints) == 2 and iv.state == "actions"
+    assert len(iv.map.stages[0].items("touchpoints")) == 2 and iv.state == "actions"
 
 
 class Skipper(Interviewee):
     """Skips every question that may be skipped."""
 
     def answer(self, iv: Interview) -> Event:
-        if STEP[iv.state].skippable(iv.map.map_type):
+        if step(iv.state).skippable(iv.map.map_type):
             return Event.command("skip", ANIA)
         return super().answer(iv)
 
@@ -157,10 +160,10 @@ def test_skipping_every_optional_question_leaves_those_lanes_empty(map_type: Map
     jm = outcome.interview.map
     assert outcome.finished and len(jm.stages) == 3
     for stage in jm.stages:
-        assert all(not stage.items(lane) for lane in LIST_LANES)
+        assert all(not stage.items(lane) for lane in lanes() if lane.shape == Shape.LIST)
         assert stage.emotions == []
         # a service blueprint must name an owner for every stage
-        assert (stage.owner is not None) == (map_type == MapType.BLUEPRINT)
+        assert (stage.answer("owner") is not None) == (map_type == MapType.BLUEPRINT)
     assert not jm.needs.have and not jm.needs.need
 
 
@@ -187,11 +190,14 @@ def test_edit_from_review_into_a_stage_lane_and_back() -> None:
     assert iv.position == Position(state="pains", stage=1) and iv.editing
     assert "pains 1 item 1 by Ania" in texts(outcome)
     say(iv, "Card machine broken\nQueue too long")
-    assert [i.text for i in iv.map.stages[1].pains] == ["Card machine broken", "Queue too long"]
+    assert [i.text for i in iv.map.stages[1].items("pains")] == [
+        "Card machine broken",
+        "Queue too long",
+    ]
     command(iv, "done")
     assert iv.state == "review" and not iv.editing
     assert iv.map.stages[0] == before.stages[0] and iv.map.stages[2] == before.stages[2]
-    assert iv.map.stages[1].touchpoints == before.stages[1].touchpoints
+    assert iv.map.stages[1].items("touchpoints") == before.stages[1].items("touchpoints")
 
 
 def test_edit_emotions_asks_each_persona_then_returns_to_review() -> None:
@@ -231,7 +237,7 @@ def test_edit_title_and_stages_from_review_keeps_answers_of_kept_stages() -> Non
     command(iv, "done")
     assert iv.state == "review"
     assert [s.name for s in iv.map.stages] == ["Stage 3", "Brand new"]
-    assert iv.map.stages[0] == kept and iv.map.stages[1].touchpoints == []
+    assert iv.map.stages[0] == kept and iv.map.stages[1].items("touchpoints") == []
 
 
 def test_back_while_editing_returns_to_review() -> None:
@@ -264,9 +270,9 @@ def test_title_over_the_limit_is_refused_with_the_numbers() -> None:
 def test_item_over_300_characters_is_refused_and_nothing_of_the_message_is_saved() -> None:
     _, iv = at("touchpoints")
     outcome = say(iv, "Website\n" + "y" * (LIMITS.item_chars + 1))
-    assert keys(outcome)[0] == "error.too_long_line" and iv.map.stages[0].touchpoints == []
+    assert keys(outcome)[0] == "error.too_long_line" and iv.map.stages[0].items("touchpoints") == []
     say(iv, "y" * LIMITS.item_chars)
-    assert len(iv.map.stages[0].touchpoints[0].text) == LIMITS.item_chars
+    assert len(iv.map.stages[0].items("touchpoints")[0].text) == LIMITS.item_chars
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\n", " \t "])
@@ -305,7 +311,7 @@ def test_a_lane_holds_at_most_twelve_items() -> None:
     _, iv = at("actions")
     say(iv, "\n".join(f"a{i}" for i in range(11)))
     outcome = say(iv, "twelve\nthirteen")
-    assert keys(outcome)[0] == "error.too_many" and len(iv.map.stages[0].actions) == 11
+    assert keys(outcome)[0] == "error.too_many" and len(iv.map.stages[0].items("actions")) == 11
     outcome = say(iv, "twelve")
     assert keys(outcome)[0] == "ack.list_full" and iv.state == "thoughts"
 
@@ -368,7 +374,7 @@ def test_html_and_markdown_characters_come_back_exactly() -> None:
     _, iv = at("touchpoints")
     tricky = "<b>bold</b> *star* _under_ [link](x) & ąęłżó „quote” 😀"
     say(iv, tricky)
-    assert iv.map.stages[0].touchpoints[0].text == tricky
+    assert iv.map.stages[0].items("touchpoints")[0].text == tricky
 
 
 # --- languages --------------------------------------------------------------------------
@@ -421,7 +427,7 @@ def test_in_a_group_only_the_facilitator_moves_on_but_everyone_answers() -> None
     assert iv.state == "touchpoints"
     command(iv, "done", ANIA)
     assert iv.state == "actions"
-    assert [(i.text, i.author) for i in iv.map.stages[0].touchpoints] == [
+    assert [(i.text, i.author) for i in iv.map.stages[0].items("touchpoints")] == [
         ("Instagram", BUDI),
         ("Word of mouth", CITRA),
     ]
@@ -445,7 +451,7 @@ def test_a_late_answer_to_an_earlier_list_question_is_kept_there() -> None:
     late = Event.text("Google Maps", BUDI, target=Position(state="touchpoints", stage=0))
     outcome = handle(iv, late)
     assert keys(outcome) == ["ack.late_added"] and iv.state == "actions"
-    assert iv.map.stages[0].touchpoints[-1].text == "Google Maps"
+    assert iv.map.stages[0].items("touchpoints")[-1].text == "Google Maps"
     closed = Event.text("Another title", BUDI, target=Position(state="title"))
     assert keys(handle(iv, closed)) == ["error.question_closed"]
     assert iv.map.title == "title by Ania"
@@ -462,6 +468,42 @@ def test_only_the_facilitator_or_an_admin_cancels_a_group_interview() -> None:
 
 
 def test_every_lane_has_a_step_and_every_stage_step_a_lane() -> None:
-    lanes = {step.lane for step in STEPS if step.per_stage}
-    assert lanes == set(Lane)
-    assert all(step.lane is not None for step in STEPS if step.per_stage)
+    asked = {s.lane for s in steps() if s.per_stage}
+    assert asked == set(lanes())
+    assert all(s.lane is not None for s in steps() if s.per_stage)
+
+
+# --- interviews saved by an older engine ---------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize(
+    ("name", "map_type"),
+    [
+        ("interview_before_lanes", MapType.BLUEPRINT),
+        ("interview_before_lanes_editing", MapType.CURRENT),
+    ],
+)
+def test_an_interview_saved_before_the_lanes_were_declared_goes_on(
+    name: str, map_type: MapType
+) -> None:
+    """The JSON of interviews in progress, saved by the engine before the lanes had one
+    declaration each (and before `events` was dropped), still loads, keeps every answer where
+    it was, and the interview finishes."""
+    saved = (DATA / f"{name}.json").read_text()
+    iv = Interview.from_json(saved)
+    old, new = json.loads(saved), json.loads(iv.to_json())
+    for before, after in zip(old["map"]["stages"], new["map"]["stages"], strict=True):
+        assert {key: after[key] for key in before} == before
+    kept = set(old) - {"map", "events"}
+    assert {k: old[k] for k in kept} == {k: new[k] for k in kept}
+    person = Interviewee(map_type, personas=2, stages=3, authors=(ANIA, BUDI))
+    while not iv.finished:
+        handle(iv, person.answer(iv))
+    assert iv.state == "done"
+    if name == "interview_before_lanes":
+        pains = [i.text for i in iv.map.stages[1].items("pains")]
+        assert pains[:2] == ["Courier late", "No tracking link"]
+        assert iv.map.stages[1].items("pains")[0].at is not None
+        assert all(stage.answer("owner") for stage in iv.map.stages)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from flows.i18n import FLOWS_LOCALES, Join, Text, catalog_keys, load_catalog, t
-from flows.spec import DEFAULT_STAGES, EMOTION_SCORES, LANGUAGES, Lane, MapType, pick_language
-from flows.steps import EDITABLE_STEPS, SECTIONS, STEPS
+from flows.spec import DEFAULT_STAGES, EMOTION_SCORES, LANGUAGES, MapType, lanes, pick_language
+from flows.steps import EDITABLE_STEPS, Kind, sections, steps
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("flows", "bot", "storage", "renderers")
@@ -45,8 +45,9 @@ def keys_named_in_code() -> set[str]:
     found: set[str] = set()
     for path in (ROOT / "flows").rglob("*.py"):
         found |= set(literal.findall(path.read_text(encoding="utf-8")))
-    found |= {step.question for step in STEPS if step.kind.value != "review"} | {"q.owner_required"}
-    found |= set(SECTIONS) | {f"lane.{lane}" for lane in Lane}
+    asked = [step for step in steps() if step.kind != Kind.REVIEW]
+    found |= {step.question(map_type) for step in asked for map_type in (*MapType, None)}
+    found |= set(sections()) | {lane.label_key for lane in lanes()}
     found |= {f"maptype.{m}" for m in MapType} | {f"emotion.{s}" for s in EMOTION_SCORES}
     found |= {f"edit.{s}" for s in EDITABLE_STEPS}
     found |= {key for keys in DEFAULT_STAGES.values() for key in keys}

@@ -6,6 +6,8 @@ buttons in a group, an update nobody can read, edited messages."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from flows.interview import Interview
 from flows.model import Author
 from storage.repository import Store
-from tests.e2e import BotProcess, Person, open_map, seed_map, stored
+from tests.e2e import BotProcess, Person, open_map, render_workers, seed_map, stored
 from tests.fakebotapi import FakeBotApi, SentMessage
 from tests.scripted import Interviewee
 
@@ -524,3 +526,59 @@ async def test_bad_commands_get_a_specific_answer(
     finally:
         await bot.stop()
     no_errors(bot)
+
+
+# --- a render worker killed (the OOM killer does this) ------------------------------------------
+
+
+async def test_a_killed_render_worker_stops_no_drawing(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    owner = api.new_user("Lina", "lina", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    await seed_map(sqlite_url, str(owner.id), "Kopi Lina", "en")
+    bot = BotProcess(api, sqlite_url, tmp_path)
+    await bot.start()
+    try:
+        workers = render_workers(bot)
+        assert workers, "no render workers found"
+        os.kill(workers[0], signal.SIGKILL)  # idle
+        me.command("map", "1")
+        await me.sees(lambda m: m.method == "sendPhoto", timeout=60)
+        await me.sees("Tick off", timeout=30)
+
+        me.command("map", "1")  # killed while drawing
+        await api.wait_until(
+            lambda: sum(a.action == "upload_photo" for a in api.chat_actions) >= 2, timeout=30
+        )
+        for worker in render_workers(bot):
+            os.kill(worker, signal.SIGKILL)
+        await me.sees(lambda m: m.method == "sendPhoto", timeout=60)
+        await me.sees("Tick off", timeout=30)
+        assert not any("couldn't draw" in text for text in me.texts())
+    finally:
+        await bot.stop()
+
+
+async def test_many_maps_at_once_are_all_drawn_and_the_queue_is_told(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    people = []
+    for n in range(6):
+        user = api.new_user(f"Owner{n}", f"owner{n}", language_code="en")
+        people.append(Person(api, api.private_chat(user), user))
+        await seed_map(sqlite_url, str(user.id), f"Shop {n}", "en")
+    bot = BotProcess(api, sqlite_url, tmp_path)
+    await bot.start()
+    try:
+        for person in people:
+            person.command("map", "1")
+        for person in people:
+            await person.sees("Tick off", timeout=120)
+        texts = [text for person in people for text in person.texts()]
+        assert sum("Drawing your map" in text for text in texts) >= 1  # two workers, six maps
+        assert not any("couldn't draw" in text for text in texts)
+        photos = [m for m in api.sent if m.method == "sendPhoto"]
+        assert len(photos) == len(people)
+    finally:
+        await bot.stop()

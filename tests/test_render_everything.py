@@ -18,7 +18,7 @@ from PIL import Image
 
 from bot.telegram_limits import PHOTO
 from flows.model import Author, Item, JourneyMap, Needs, Persona, Rating, Stage
-from flows.spec import LIST_LANES, Lane, MapType
+from flows.spec import MapType, Shape, lanes
 from renderers.image import draw_map, render_pictures
 from renderers.layout import Kind
 from renderers.textfit import clean
@@ -60,11 +60,13 @@ def everything(stages: int) -> JourneyMap:
     all_stages = []
     for i in range(stages):
         stage = Stage(name=stage_name(i), author=TEAM[i % 3])
-        for lane in LIST_LANES:
-            stage.items(lane).extend(
-                Item(text=text(600, i * 1000 + k), author=TEAM[k % 3]) for k in range(12)
-            )
-        stage.owner = Item(text=text(600, i), author=TEAM[1])
+        for lane in lanes():
+            if lane.shape == Shape.LIST:
+                stage.items(lane).extend(
+                    Item(text=text(600, i * 1000 + k), author=TEAM[k % 3]) for k in range(12)
+                )
+            elif lane.shape == Shape.SINGLE:
+                stage.put(lane, [Item(text=text(600, i), author=TEAM[1])])
         for j, persona in enumerate(PERSONAS):
             for k, member in enumerate(TEAM[:2]):
                 word = f"panic, cake not ready #{i}.{j}.{k} 😱" if (i + j) % 2 else "tenang 🙂"
@@ -97,7 +99,7 @@ def shown(cell) -> str:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("stages", [8, 10])
 def test_every_text_of_the_map_is_drawn_in_full(stages: int) -> None:
     journey_map = everything(stages)
-    assert len(title()) == 110 and len(journey_map.stages[0].touchpoints[0].text) == 600
+    assert len(title()) == 110 and len(journey_map.stages[0].items("touchpoints")[0].text) == 600
     drawing = draw_map(journey_map, text="raster")
     cells = drawing.layout.cells
     # Everything the PNG draws comes from the cells, and nothing else is drawn.
@@ -127,8 +129,8 @@ def test_every_text_of_the_map_is_drawn_in_full(stages: int) -> None:
         header = shown(only(Kind.STAGE, stage=i))
         assert header == squeeze(stage.name)  # whole: the look-alikes stay apart
         names.append(header)
-        for lane in (*LIST_LANES, Lane.OWNER):
-            items = [stage.owner] if lane == Lane.OWNER else stage.items(lane)
+        for lane in (lane for lane in lanes() if lane.shape != Shape.RATINGS):
+            items = stage.items(lane)
             cell = only(Kind.LANE, stage=i, lane=lane)
             assert not cell.truncated
             assert shown(cell) == squeeze("".join(clean(item.text) for item in items)), (i, lane)
@@ -173,11 +175,13 @@ def test_a_map_too_wide_for_one_photo_comes_in_parts() -> None:
     stages, each saying which stages it shows; the document is still the whole map."""
     journey_map = everything(10).model_copy(deep=True)
     for stage in journey_map.stages:
-        for lane in LIST_LANES:
-            del stage.items(lane)[2:]
-            for item in stage.items(lane):
-                item.text = item.text[:60]
-        stage.owner = None
+        for lane in lanes():
+            if lane.shape == Shape.LIST:
+                del stage.items(lane)[2:]
+                for item in stage.items(lane):
+                    item.text = item.text[:60]
+            elif lane.shape == Shape.SINGLE:
+                stage.put(lane, [])
     journey_map.needs = Needs()
     for persona in journey_map.personas:
         persona.description = persona.description[:40]

@@ -15,9 +15,10 @@ import pytest
 from matplotlib.text import Text
 
 from bot.telegram_limits import PHOTO
+from flows import spec
 from flows.i18n import domain
 from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
-from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, Lane, MapType, lanes_for
+from flows.spec import EMOTION_MAX, EMOTION_MIN, LANGUAGES, MapType, lanes_for
 from renderers import theme as th
 from renderers.examples import example_paths, load_example, stress_map
 from renderers.image import (
@@ -203,7 +204,7 @@ def test_the_largest_map_the_interview_allows_shows_every_item_in_full() -> None
     for cell in lanes:
         assert not cell.cell.truncated
         stage = journey_map.stages[cell.cell.stage]
-        items = [stage.owner] if cell.cell.lane == Lane.OWNER else stage.items(cell.cell.lane)
+        items = stage.items(cell.cell.lane)
         shown = "".join(t.get_text() for t in cell.texts).replace(" ", "")
         assert shown == "".join(clean(i.text) for i in items).replace(" ", "")
 
@@ -213,7 +214,7 @@ def test_examples_show_every_item_in_full(name: str) -> None:
     drawing, _ = drawn(name)
     journey_map = journey(name)
     for cell in drawing.cells:
-        if cell.cell.kind == Kind.LANE and cell.cell.lane != Lane.OWNER:
+        if cell.cell.kind == Kind.LANE and cell.cell.lane != spec.lane("owner"):
             assert not cell.cell.truncated
             shown = " ".join(t.get_text() for t in cell.texts)
             items = journey_map.stages[cell.cell.stage].items(cell.cell.lane)
@@ -279,7 +280,7 @@ def test_lane_labels_are_in_the_maps_language(lang: str) -> None:
         for c in drawing.cells
         if c.cell.kind == Kind.LABEL and c.cell.lane
     }
-    assert labels == {lane: tr(lang, f"lane.{lane}") for lane in lanes_for(MapType.BLUEPRINT)}
+    assert labels == {lane: tr(lang, lane.label_key) for lane in lanes_for(MapType.BLUEPRINT)}
     visibility = next(c for c in drawing.cells if c.cell.kind == Kind.VISIBILITY)
     assert visibility.texts[0].get_text() == tr(lang, "render.line_of_visibility")
 
@@ -350,8 +351,8 @@ def test_dollar_signs_stay_plain_text() -> None:
 def test_blueprint_draws_the_line_of_visibility_above_the_backstage() -> None:
     layout = drawn("late-deliveries")[0].layout
     y, _, _ = layout.visibility_y
-    owner = next(c for c in layout.cells if c.kind == Kind.LABEL and c.lane == Lane.OWNER)
-    backstage = next(c for c in layout.cells if c.kind == Kind.LABEL and c.lane == Lane.BACKSTAGE)
+    labels = {c.lane.id: c for c in layout.cells if c.kind == Kind.LABEL and c.lane}
+    owner, backstage = labels["owner"], labels["backstage"]
     assert owner.box.bottom < y < backstage.box.y
     assert drawn("kopi-senja")[0].layout.visibility_y is None
 
@@ -367,7 +368,7 @@ def test_pain_points_stand_out() -> None:
     pains = [
         line.style
         for c in layout.cells
-        if c.lane == Lane.PAINS and c.kind == Kind.LANE
+        if c.lane == spec.lane("pains") and c.kind == Kind.LANE
         for line in c.lines
     ]
     assert pains and all(style == th.PAIN for style in pains)
@@ -398,7 +399,9 @@ def test_partial_maps_render(name: str) -> None:
     assert width > 500 and height > 200
     lanes = [c for c in drawing.cells if c.cell.kind == Kind.LANE]
     assert lanes and all(
-        not c.texts for c in lanes if not PARTIAL[name].stages or c.cell.lane != Lane.BACKSTAGE
+        not c.texts
+        for c in lanes
+        if not PARTIAL[name].stages or c.cell.lane != spec.lane("backstage")
     )
 
 
@@ -484,7 +487,7 @@ def test_a_cell_past_any_interview_limit_says_how_much_the_pdf_holds_besides() -
     fields = {"title": "Cap", "language": "id", "stages": [stage, Stage(name="B")]}
     journey_map = JourneyMap.model_validate(fields, context={"limits": None})
     layout = draw_map(journey_map).layout
-    cell = next(c for c in layout.cells if c.kind == Kind.LANE and c.lane == Lane.PAINS)
+    cell = next(c for c in layout.cells if c.kind == Kind.LANE and c.lane == spec.lane("pains"))
     assert cell.truncated
     assert len(cell.lines) <= th.MAX_CELL_LINES + 2
     items_shown = len(cell.bullets)  # one bullet per item; the note has none

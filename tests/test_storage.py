@@ -7,16 +7,15 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
 from sqlmodel import SQLModel
 
+from flows import spec
 from flows.analysis import compare
 from flows.engine import handle, start
 from flows.interview import Event, Interview
 from flows.model import Author
-from flows.spec import LIST_LANES, MapType
+from flows.spec import MapType
 from storage.repository import Conflict, Duplicate, Store
-from storage.tables import LaneItemRow
 from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
 
@@ -70,7 +69,7 @@ async def test_the_same_update_delivered_twice_is_applied_once(store: Store) -> 
         await store.apply(CHAT, "group", answer("Instagram", ANIA), ledger_key="u:9001")
     loaded = await store.load_interview(CHAT, "group")
     assert loaded is not None
-    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == ["Instagram"]
+    assert [i.text for i in loaded.interview.map.stages[0].items("touchpoints")] == ["Instagram"]
 
 
 async def test_members_answering_at_the_same_moment_all_keep_their_answers(store: Store) -> None:
@@ -86,7 +85,7 @@ async def test_members_answering_at_the_same_moment_all_keep_their_answers(store
     )
     loaded = await store.load_interview(CHAT, "group")
     assert loaded is not None and loaded.revision == len(members)
-    items = loaded.interview.map.stages[0].touchpoints
+    items = loaded.interview.map.stages[0].items("touchpoints")
     assert sorted((i.text, i.author.id) for i in items) == sorted(
         (f"touchpoint of {m.name}", m.id) for m in members
     )
@@ -98,7 +97,7 @@ async def test_answers_arriving_one_after_another_keep_their_order(store: Store)
         await store.apply(CHAT, "group", answer(text, BUDI), ledger_key=f"u:{100 + n}")
     loaded = await store.load_interview(CHAT, "group")
     assert loaded is not None
-    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == [
+    assert [i.text for i in loaded.interview.map.stages[0].items("touchpoints")] == [
         "first",
         "second",
         "third",
@@ -111,32 +110,53 @@ async def test_text_comes_back_exactly_as_typed(store: Store) -> None:
         await store.apply(CHAT, "group", answer(text, ANIA), ledger_key=f"u:{300 + n}")
     loaded = await store.load_interview(CHAT, "group")
     assert loaded is not None
-    assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == TRICKY
+    assert [i.text for i in loaded.interview.map.stages[0].items("touchpoints")] == TRICKY
     summary = await store.finish_map(CHAT, loaded.interview.map)
     again = await store.get_map(CHAT, summary.number)
-    assert again is not None and [i.text for i in again.stages[0].touchpoints] == TRICKY
-    async with store.session() as s:
-        rows = await s.execute(
-            select(LaneItemRow.text)
-            .where(LaneItemRow.lane == "touchpoints", LaneItemRow.stage_position == 0)
-            .order_by(LaneItemRow.position)
-        )
-        assert list(rows.scalars()) == TRICKY
+    assert again is not None and [i.text for i in again.stages[0].items("touchpoints")] == TRICKY
 
 
-async def test_a_finished_map_is_readable_row_by_row(store: Store) -> None:
+async def test_the_dropped_row_copy_comes_back_filled_on_a_downgrade(store: Store) -> None:
+    """Migration 0004 drops the one-row-per-answer copy nothing read; going back to 0003 makes
+    the tables again from each map's current version, as the old code wrote them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.database import alembic_config
+
     number = await finished_map(store)
     journey_map = await store.get_map(CHAT, number)
     assert journey_map is not None
-    async with store.session() as s:
-        rows = (await s.execute(select(LaneItemRow))).scalars().all()
-    items_in_map = sum(
-        len(stage.items(lane)) for stage in journey_map.stages for lane in LIST_LANES
-    )
-    owners = sum(1 for stage in journey_map.stages if stage.owner)
-    needs = len(journey_map.needs.have) + len(journey_map.needs.need)
-    assert len(rows) == items_in_map + owners + needs
-    assert all(row.author_name == "Ania" for row in rows)
+
+    def migrate(revision: str):  # type: ignore[no-untyped-def]
+        def run(connection) -> None:  # type: ignore[no-untyped-def]
+            go = command.downgrade if revision != "head" else command.upgrade
+            go(alembic_config(connection), revision)
+
+        return run
+
+    async with store.engine.begin() as connection:
+        await connection.run_sync(migrate("0003"))
+    async with store.engine.connect() as connection:
+        lanes = await connection.execute(text("SELECT lane, text FROM lane_items"))
+        items = lanes.all()
+        ratings = (await connection.execute(text("SELECT count(*) FROM emotion_ratings"))).scalar()
+        stages = (await connection.execute(text("SELECT name FROM stages"))).scalars().all()
+    expected = [
+        (lane.id, item.text)
+        for stage in journey_map.stages
+        for lane in spec.lanes()
+        if lane.shape != spec.Shape.RATINGS
+        for item in stage.items(lane)
+    ]
+    expected += [("needs_have", i.text) for i in journey_map.needs.have]
+    expected += [("needs_need", i.text) for i in journey_map.needs.need]
+    assert sorted(items) == sorted(expected) and len(expected) > 30
+    assert ratings == sum(len(stage.emotions) for stage in journey_map.stages) > 0
+    assert stages == [stage.name for stage in journey_map.stages]
+    async with store.engine.begin() as connection:
+        await connection.run_sync(migrate("head"))
+    assert await store.get_map(CHAT, number) == journey_map
 
 
 async def test_a_chat_sees_only_its_own_maps(store: Store) -> None:
@@ -293,7 +313,7 @@ async def test_two_bot_instances_share_one_database(store: Store) -> None:
             )
         loaded = await store.load_interview(CHAT, "group")
         assert loaded is not None
-        assert [i.text for i in loaded.interview.map.stages[0].touchpoints] == [
+        assert [i.text for i in loaded.interview.map.stages[0].items("touchpoints")] == [
             f"item {n}" for n in range(6)
         ]
         # The other instance starts afresh; this one's memory of the old interview is stale.
@@ -305,3 +325,34 @@ async def test_two_bot_instances_share_one_database(store: Store) -> None:
         assert applied[0].map.stages == []  # the new interview, not the old one revived
     finally:
         await other.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> None:
+    """Two instances (two Stores) working on one chat: the second waits for the first."""
+    first, second = Store(db_url), Store(db_url)
+    order: list[str] = []
+
+    async def slow(u) -> None:  # type: ignore[no-untyped-def]
+        order.append("first in")
+        await asyncio.sleep(0.5)
+        order.append("first out")
+
+    async def quick(u) -> None:  # type: ignore[no-untyped-def]
+        order.append("second")
+
+    try:
+        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        await asyncio.sleep(0.1)
+        await second.run(quick, lock="chat-1")
+        await holding
+        assert order == ["first in", "first out", "second"]
+        order.clear()  # another chat does not wait
+        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        await asyncio.sleep(0.1)
+        await second.run(quick, lock="chat-2")
+        await holding
+        assert order == ["first in", "second", "first out"]
+    finally:
+        await first.close()
+        await second.close()

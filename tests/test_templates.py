@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 import tomllib
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from flows import templates as tpl
 from flows.model import Author, Item, JourneyMap, Persona, Stage
-from flows.spec import LANGUAGES, LIMITS, LIST_LANES, Lane, MapType, lanes_for
+from flows.spec import LANGUAGES, LIMITS, MapType, Shape, lanes, lanes_for
 from flows.templates import (
     GENERIC_KIND,
     LABEL_CHARS,
@@ -124,6 +125,18 @@ def phrases(template: Template):
                     yield f"{map_type}/{stage.key}/{lane}", text, SUGGESTION_CHARS
 
 
+@cache
+def suggested_anywhere() -> frozenset[str]:
+    """The lanes some template suggests answers for."""
+    return frozenset(
+        lane
+        for template in load_templates().values()
+        for map_template in template.maps.values()
+        for stage in map_template.stages
+        for lane in stage.lanes
+    )
+
+
 def problems(template: Template) -> list[str]:
     """Everything wrong with a template's content (empty when it keeps every rule)."""
     found: list[str] = []
@@ -137,12 +150,14 @@ def problems(template: Template) -> list[str]:
                 found.append(f"{map_type}: stage names repeat in {lang}")
         for stage in stages:
             where = f"{map_type}/{stage.key}"
-            for lane in LIST_LANES:
-                count = len(stage.lanes.get(lane, ()))
-                wanted = lane in lanes_for(map_type)
+            for lane in lanes():
+                count = len(stage.lanes.get(lane.id, ()))
+                # A lane no template suggests for yet (a new lane) is left to the person.
+                wanted = lane.shape == Shape.LIST and lane in lanes_for(map_type)
+                wanted = wanted and lane.id in suggested_anywhere()
                 if wanted and not MIN_SUGGESTIONS <= count <= MAX_SUGGESTIONS:
                     found.append(f"{where}/{lane}: {count} suggestions")
-            owners = len(stage.lanes.get(Lane.OWNER, ()))
+            owners = len(stage.lanes.get("owner", ()))
             if owners > MAX_OWNERS or (map_type != MapType.DAY_IN_LIFE and owners < MIN_OWNERS):
                 found.append(f"{where}/owner: {owners} roles")
             for lane, texts in stage.lanes.items():
@@ -164,7 +179,7 @@ def _future_problems(template: Template) -> list[str]:
     current = template.map(MapType.CURRENT)
     for stage in template.map(MapType.FUTURE).stages:
         now = current.stage(stage.key)
-        for lane in (Lane.THOUGHTS, Lane.PAINS, Lane.OPPORTUNITIES):
+        for lane in ("thoughts", "pains", "opportunities"):
             if now is not None and stage.lanes.get(lane) == now.lanes.get(lane):
                 found.append(f"future/{stage.key}/{lane}: the same as the current state's")
     return found
@@ -249,7 +264,7 @@ def test_every_language_gets_the_same_number_of_stages_and_suggestions() -> None
             counts = {len(tpl.default_stages(kind, map_type, lang)) for lang in LANGUAGES}
             assert len(counts) == 1, (kind, map_type)
             for index in range(counts.pop()):
-                for lane in tpl.SUGGESTED_LANES:
+                for lane in tpl.suggested_lanes():
                     sizes = {
                         len(tpl.suggestions(kind, map_type, index, lane, lang))
                         for lang in LANGUAGES
@@ -263,12 +278,9 @@ def accepted_everything(kind: str, map_type: MapType, lang: str) -> JourneyMap:
     stages = []
     for stage in tpl.template(kind).map(map_type).stages:
         filled = Stage(name=stage.name.get(lang), author=me)
-        for lane in LIST_LANES:
-            filled.items(lane).extend(
-                Item(text=t, author=me) for t in stage.suggestions(lane, lang)
-            )
-        owners = stage.suggestions(Lane.OWNER, lang)
-        filled.owner = Item(text=owners[0], author=me) if owners else None
+        for lane in tpl.suggested_lanes():
+            taken = [Item(text=t, author=me) for t in stage.suggestions(lane, lang)]
+            filled.put(lane, taken if lane.shape == Shape.LIST else taken[:1])
         stages.append(filled)
     people = [
         Persona(name=p.name, description=p.description, author=me) for p in tpl.personas(kind, lang)
@@ -371,7 +383,7 @@ def test_a_minimal_file_reads_and_borrows_from_the_current_state(tmp_path: Path)
     template = read_template(write(tmp_path, "tiny", minimal()))
     future = template.map(MapType.FUTURE)
     assert [s.name.pl for s in future.stages] == ["One pl", "Two pl"]
-    assert future.stages[0].suggestions(Lane.TOUCHPOINTS, "id") == ["Papan"]
+    assert future.stages[0].suggestions("touchpoints", "id") == ["Papan"]
     assert template.map("blueprint").stages[1].suggestions("touchpoints", "xx") == ["Sign"]
 
 
@@ -419,25 +431,25 @@ def test_suggestions_by_index_or_key_in_every_language() -> None:
     bakery_current = tpl.stage_keys("bakery", MapType.CURRENT)
     first = bakery_current[0]
     for lang in LANGUAGES:
-        by_index = tpl.suggestions("bakery", MapType.CURRENT, 0, Lane.TOUCHPOINTS, lang)
+        by_index = tpl.suggestions("bakery", MapType.CURRENT, 0, "touchpoints", lang)
         assert by_index == tpl.suggestions("bakery", "current", first, "touchpoints", lang)
         assert MIN_SUGGESTIONS <= len(by_index) <= MAX_SUGGESTIONS
-    assert tpl.suggestions("bakery", "blueprint", 0, Lane.BACKSTAGE, "pl")
+    assert tpl.suggestions("bakery", "blueprint", 0, "backstage", "pl")
     # What the template does not have: an empty list, never an error.
-    assert tpl.suggestions("bakery", "current", 0, Lane.BACKSTAGE, "en") == []
-    assert tpl.suggestions("bakery", "current", 99, Lane.TOUCHPOINTS, "en") == []
-    assert tpl.suggestions("bakery", "current", "no_such_stage", Lane.PAINS, "en") == []
+    assert tpl.suggestions("bakery", "current", 0, "backstage", "en") == []
+    assert tpl.suggestions("bakery", "current", 99, "touchpoints", "en") == []
+    assert tpl.suggestions("bakery", "current", "no_such_stage", "pains", "en") == []
     with pytest.raises(ValueError):
-        tpl.suggestions("bakery", "current", 0, Lane.EMOTION, "en")
+        tpl.suggestions("bakery", "current", 0, "emotion", "en")
     with pytest.raises(KeyError, match="no business template 'zoo'"):
-        tpl.suggestions("zoo", "current", 0, Lane.PAINS, "en")
+        tpl.suggestions("zoo", "current", 0, "pains", "en")
 
 
 def test_owner_roles_are_offered_for_every_stage_outside_a_day_in_the_life() -> None:
     for kind in tpl.kinds():
         for map_type in (MapType.CURRENT, MapType.FUTURE, MapType.BLUEPRINT):
             for key in tpl.stage_keys(kind, map_type):
-                assert tpl.suggestions(kind, map_type, key, Lane.OWNER, "id"), (kind, key)
+                assert tpl.suggestions(kind, map_type, key, "owner", "id"), (kind, key)
 
 
 def test_default_stages_personas_and_stage_lookup() -> None:

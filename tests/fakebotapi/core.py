@@ -269,6 +269,12 @@ class BotCore:
             raise ApiError.bad_request("chat not found")
         if chat.type == "private" and chat.bot_blocked:
             raise ApiError.forbidden("bot was blocked by the user")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         if chat.is_group:
             status = chat.members.get(self.bot_user.id, "left")
             kind = "supergroup" if chat.type == "supergroup" else "group"
@@ -366,6 +372,9 @@ class BotCore:
             "chat": chat.to_dict(),
             "date": message.date,
         }
+        if message.thread_id is not None:
+            data["message_thread_id"] = message.thread_id
+            data["is_topic_message"] = True
         if message.edit_date is not None:
             data["edit_date"] = message.edit_date
         if include_reply and message.reply_to_message_id is not None:
@@ -470,6 +479,17 @@ class BotCore:
             raise ApiError.bad_request("message to be replied not found")
         return int(message_id)
 
+    def _thread(self, chat: FakeChat, params: Params) -> int | None:
+        """The forum topic a message is sent to (message_thread_id), checked like Telegram."""
+        thread = params.get_int("message_thread_id")
+        if thread is None or thread == 0:
+            return None
+        if not chat.is_forum:
+            return None  # Telegram ignores it outside forums
+        if thread not in chat.topics:
+            raise ApiError.bad_request("message thread not found")
+        return thread
+
     def _record(self, record: SentMessage, params: Params) -> None:
         record.params = params.summary()
         record.time = self.clock()
@@ -504,6 +524,7 @@ class BotCore:
         markup = self._reply_markup(params)
         reply_to = self._reply_to(chat, params)
         message = self.new_message(chat, self.bot_user, from_bot=True)
+        message.thread_id = self._thread(chat, params)
         message.text, message.entities = plain, entities
         message.reply_markup = markup
         message.reply_to_message_id = reply_to
@@ -646,6 +667,7 @@ class BotCore:
         """The message a sendPhoto / sendDocument creates, recorded as the user sees it."""
         raw_caption, caption, caption_entities = captions
         message = self.new_message(chat, self.bot_user, from_bot=True)
+        message.thread_id = self._thread(chat, params)
         message.media = {kind: media}
         message.files = files
         message.caption, message.caption_entities = caption or None, caption_entities

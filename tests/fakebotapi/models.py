@@ -77,6 +77,9 @@ class FakeChat:
     members: dict[int, MemberStatus] = field(default_factory=dict)
     bot_blocked: bool = False  # private chats: the user blocked the bot
     next_message_id: int = 1
+    is_forum: bool = False  # a supergroup with topics
+    topics: dict[int, str] = field(default_factory=dict)  # thread id -> topic name
+    migrated_to: int | None = None  # a group upgraded to this supergroup id
 
     def to_dict(self) -> JSON:
         data: JSON = {"id": self.id, "type": self.type}
@@ -86,6 +89,8 @@ class FakeChat:
                 data["last_name"] = self.last_name
         else:
             data["title"] = self.title or ""
+        if self.is_forum:
+            data["is_forum"] = True
         if self.username:
             data["username"] = self.username
         return data
@@ -156,6 +161,7 @@ class StoredMessage:
     edit_date: int | None = None
     deleted: bool = False
     files: list[StoredFile] = field(default_factory=list)
+    thread_id: int | None = None  # the forum topic it is in
 
     @property
     def kind(self) -> str:

@@ -172,6 +172,46 @@ class Simulation:
             chat.members[self.bot_user.id] = "administrator" if bot_is_admin else "member"
             return self.core.register_chat(chat)
 
+    def new_topic(self, chat: ChatRef, name: str) -> int:
+        """A forum topic in a supergroup (made a forum); its thread id."""
+        with self.core.lock:
+            found = self._chat(chat)
+            if found.type != "supergroup":
+                raise ValueError("topics exist in supergroups only")
+            found.is_forum = True
+            thread_id = found.allocate_message_id()  # the topic's id is its first message's
+            found.topics[thread_id] = name
+        return thread_id
+
+    def upgrade_to_supergroup(self, chat: ChatRef) -> FakeChat:
+        """A basic group becomes a supergroup with a new id, as Telegram does when a group
+        grows or an admin changes certain settings: the bot sees a service message with
+        migrate_to_chat_id in the old group, and sending there fails with that id."""
+        with self.core.lock:
+            old = self._chat(chat)
+            if old.type != "group":
+                raise ValueError("only basic groups are upgraded")
+            number = next(self._group_ids)
+            new = self.core.register_chat(
+                FakeChat(
+                    id=-(1_000_000_000_000 + number),
+                    type="supergroup",
+                    title=old.title,
+                    members=dict(old.members),
+                )
+            )
+            admin = next(
+                (self.core.users[u] for u, s in old.members.items() if s == "creator"),
+                next(iter(self.core.users.values())),
+            )
+            notice = self.core.new_message(old, admin, from_bot=False)
+            data = self.core.message_dict(notice)
+            data["migrate_to_chat_id"] = new.id
+            old.migrated_to = new.id
+            self.core.enqueue({"message": data})
+        self._notify()
+        return new
+
     def set_member(self, chat: ChatRef, user: FakeUser, status: MemberStatus) -> None:
         """Change someone's membership (use ``api.bot_user`` to kick / promote the bot)."""
         with self.core.lock:
@@ -230,14 +270,18 @@ class Simulation:
         media: JSON | None = None,
         files: list[StoredFile] | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> JSON | None:
         with self.core.lock:
             found = self._chat(chat)
             self.core.register_user(user)
-            if reply_to is not None and self.core.get_message(found.id, reply_to) is None:
+            replied = self.core.get_message(found.id, reply_to) if reply_to is not None else None
+            if reply_to is not None and replied is None:
                 raise LookupError(f"message {reply_to} not found in chat {found.id}")
             message = self.core.new_message(found, user, from_bot=False)
             message.reply_to_message_id = reply_to
+            # A message in a topic belongs to it (a reply, to the topic of what it replies to).
+            message.thread_id = thread_id or (replied.thread_id if replied else None)
             visible_text = ""
             entities: list[JSON] = []
             if text is not None:
@@ -258,11 +302,17 @@ class Simulation:
         return update
 
     def user_text(
-        self, chat: ChatRef, user: FakeUser, text: str, *, reply_to: int | None = None
+        self,
+        chat: ChatRef,
+        user: FakeUser,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> JSON | None:
         """``user`` writes ``text`` in ``chat``. Returns the queued update, or None when the bot
         does not see it (privacy mode in groups)."""
-        return self._user_message(chat, user, text=text, reply_to=reply_to)
+        return self._user_message(chat, user, text=text, reply_to=reply_to, thread_id=thread_id)
 
     def group_message(
         self, chat: ChatRef, user: FakeUser, text: str, *, reply_to: int | None = None
@@ -281,6 +331,7 @@ class Simulation:
         *,
         mention_bot: bool | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> JSON | None:
         """``user`` sends ``/command args``. In groups the ``/command@botname`` form is used
         unless ``mention_bot=False``."""
@@ -290,7 +341,7 @@ class Simulation:
         text = f"/{name}@{self.bot_user.username}" if mention_bot else f"/{name}"
         if args:
             text = f"{text} {args}"
-        return self._user_message(chat, user, text=text, reply_to=reply_to)
+        return self._user_message(chat, user, text=text, reply_to=reply_to, thread_id=thread_id)
 
     def user_photo(
         self,

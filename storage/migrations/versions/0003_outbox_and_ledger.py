@@ -36,7 +36,6 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("inflight", sa.Integer(), nullable=True),
-        sa.Column("heavy", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),

@@ -1,0 +1,15 @@
+"""INSERT … ON CONFLICT, which SQLite and PostgreSQL both have, each in its own dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """An INSERT with `.on_conflict_do_nothing()` / `.on_conflict_do_update()`."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
