@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import select
+import signal
 import threading
 import time
 from collections import deque
@@ -105,6 +106,9 @@ def _call(name: str, *args: Any) -> Any:
 
 
 def _warm_up(owner_pid: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the owner stops the pool itself,
+    # so a worker interrupted mid-render would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(owner_pid)
     _call("warm_up")
 

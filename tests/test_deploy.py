@@ -143,8 +143,8 @@ async def test_metrics_count_updates_and_health_is_ok(
         kind = ("journeybot_updates_total", (("kind", "message"),))
         assert before.get(kind, 0) == 0
         assert ("journeybot_interviews_in_progress", ()) in before
-        # The outbox gauge is read from a callable registered at start-up: none yet.
-        assert not any(name == "journeybot_outbox_backlog" for name, _ in before)
+        # The outbox gauge is read from the database when /metrics is asked: nothing waiting.
+        assert before[("journeybot_outbox_backlog", ())] == 0
 
         me = await someone_starts(api)
         await me.sees("map their customers")
@@ -156,6 +156,21 @@ async def test_metrics_count_updates_and_health_is_ok(
         assert after[("journeybot_updates_total", (("kind", "callback_query"),))] == 1
         assert after[("journeybot_reply_latency_seconds_count", ())] >= 2
         assert after[("journeybot_interviews_in_progress", ())] == 1
+        # Both replies were confirmed sent before the person saw them.
+        assert after[("journeybot_outbox_backlog", ())] == 0
+
+        # Telegram failing a send: the reply waits in the outbox, and the gauge shows it until
+        # the retry gets through.
+        api.fail_next("sendMessage", status=500, times=2)
+        await me.presses("Current state")
+        backlog = ("journeybot_outbox_backlog", ())
+        seen = []
+        for _ in range(100):
+            seen.append(samples((await get(port, "/metrics")).text)[backlog])
+            if seen[-1] == 0 and max(seen) > 0:
+                break
+            await asyncio.sleep(0.1)
+        assert max(seen) >= 1 and seen[-1] == 0, seen
         assert (await get(port, "/nothing")).status_code == 404
     finally:
         await bot.stop()
