@@ -87,7 +87,7 @@ def budget_for(settings: Settings) -> Budget:
     return LocalBudget(GroupWindow(settings.group_messages_per_minute, settings.group_window))
 
 
-def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
+def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)

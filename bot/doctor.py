@@ -270,7 +270,7 @@ class Doctor:
             self.say(True, "fonts", f"{names} draw Polish and Indonesian text and emoji")
 
 
-def sample_map():  # type: ignore[no-untyped-def]
+def sample_map():
     from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 
     who = Author(id="doctor", name="doctor")

@@ -84,7 +84,7 @@ def emotion_axes(fig: Figure, layout: Layout, area: EmotionArea) -> Axes:
 
 def draw_emotion(
     painter, layout: Layout, stages: list[Stage], colours: list[str]
-) -> tuple[list[Line2D], list[PlacedFace]]:  # type: ignore[no-untyped-def]
+) -> tuple[list[Line2D], list[PlacedFace]]:
     """The grid, the curves, the spread bars and the faces, straight onto the figure in the
     layout's points (no Axes: a score is a height in the lane, see EmotionArea.score_y). The
     lines drawn (curves, spreads) and the faces placed."""
@@ -97,7 +97,7 @@ def draw_emotion(
     to_display = scores + painter.pt
     figure = painter.figure
 
-    def line(xs, ys, **style) -> Line2D:  # type: ignore[no-untyped-def]
+    def line(xs, ys, **style) -> Line2D:
         drawn = Line2D(xs, ys, transform=to_display, **style)
         figure.add_artist(drawn)
         return drawn
@@ -153,7 +153,7 @@ def layout_col_pitch(area: EmotionArea) -> float:
     return area.centres[1] - area.centres[0]
 
 
-def draw_swatches(painter, layout: Layout, colours: list[str]) -> None:  # type: ignore[no-untyped-def]
+def draw_swatches(painter, layout: Layout, colours: list[str]) -> None:
     """The legend's line samples and spread bar, and the faces before the emotion words; in
     the layout's points (painter.pt: y down)."""
     for swatch in layout.swatches:

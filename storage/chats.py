@@ -48,7 +48,7 @@ class KnownLanguages:
 
 
 class Chats:
-    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:
         self.s = session
         self.known = known
         self._on_commit = on_commit

@@ -52,7 +52,7 @@ class RecentWrites:
 
 
 class Interviews:
-    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:
         self.s = session
         self.recent = recent
         self._on_commit = on_commit

@@ -196,7 +196,7 @@ class Outbox:
         return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def _free(at: datetime, by: str):  # type: ignore[no-untyped-def]
+def _free(at: datetime, by: str):
     """Nobody holds the row, its holder's lease ran out, or the holder is `by` itself."""
     return or_(
         OutboxRow.claimed_until.is_(None),  # type: ignore[union-attr]

@@ -328,17 +328,6 @@ class Store:
     async def next_reminder_at(self) -> datetime | None:
         return await self.run(lambda u: u.reminders.next_at())
 
-    async def claim_due_reminders(
-        self, instance: str, at: datetime | None = None
-    ) -> list[DueReminder]:
-        """Reminders that are due, each claimed by exactly one bot instance."""
-        candidates = await self.run(lambda u: u.reminders.due(at))
-        claimed = []
-        for reminder in candidates:
-            if await self.run(lambda u, r=reminder: u.reminders.claim(r.id, instance, at)):
-                claimed.append(reminder)
-        return claimed
-
     async def outbox_backlog(self) -> int:
         return await self.run(lambda u: u.outbox.backlog())
 
