@@ -105,7 +105,7 @@ def clean_title(text: str) -> str:
 
 
 async def send_list(turn: Turn, page: int, edit_message_id: int | None = None) -> None:
-    listing = await turn.unit.maps.list(turn.chat_id, page=page, per_page=MAPS_PER_PAGE)
+    listing = await turn.unit.maps.listing(turn.chat_id, page=page, per_page=MAPS_PER_PAGE)
     lang = turn.lang
     if listing.total == 0:
         turn.say(t(lang, "bot.maps_empty"))

@@ -277,7 +277,7 @@ class Store:
         return await self.run(body)
 
     async def list_maps(self, chat_id: str, page: int = 1, per_page: int = 5) -> Page:
-        return await self.run(lambda u: u.maps.list(chat_id, page, per_page))
+        return await self.run(lambda u: u.maps.listing(chat_id, page, per_page))
 
     async def get_map(
         self, chat_id: str, number: int, version: int | None = None
