@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot import actions, callbacks, commands, maps, posts
 from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
 from bot.courier import Courier
-from bot.posts import Post, Question
+from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
 from flows.engine import Outcome, handle, start
@@ -83,7 +83,7 @@ class Turn:
     def say(
         self,
         html: str,
-        markup: posts.Markup | None = None,
+        markup: Markup | None = None,
         reply_to: int | None = None,
         question: Question | None = None,
     ) -> None:

@@ -64,14 +64,14 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         # the keyboard fits a phone screen.
         rest = buttons[1:]
         rows = [[buttons[0]]] + [rest[i : i + 2] for i in range(0, len(rest), 2)]
-    commands = [
+    command_row = [
         InlineKeyboardButton(
             tr(lang, f"cmd.{name}"), callback_data=callbacks.pack(callbacks.COMMAND, token, name)
         )
         for name in commands
     ]
-    if commands:
-        rows.append(commands)
+    if command_row:
+        rows.append(command_row)
     return InlineKeyboardMarkup(rows) if rows else None
 
 

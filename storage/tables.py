@@ -4,7 +4,11 @@ The interview in progress is kept as the engine's JSON (it changes on every answ
 only ever read whole); a finished map is a row with its header (number, title, type,
 version) and every version of it whole as JSON, so older versions stay readable and can be
 compared. The map's content is read from that JSON only (the one-row-per-answer copy was
-dropped in migration 0004: nothing read it)."""
+dropped in migration 0004: nothing read it).
+
+A column used in a query expression goes through sqlmodel's `col()` where the type checker
+would otherwise see the field's Python type (`OutboxRow.sent_at` is a `datetime | None`, and
+`OutboxRow.sent_at.is_(None)` type-checks only as `col(OutboxRow.sent_at).is_(None)`)."""
 
 from __future__ import annotations
 
