@@ -183,7 +183,7 @@ def draw_matrix(
 ) -> tuple[MapDrawing, MatrixLayout]:
     lang = language_of(journey_map, lang)
     layout = build_matrix(journey_map, rated, lang, numbers)
-    painter = Painter(layout, text)  # type: ignore[arg-type]  (it reads width, height, map_type)
+    painter = Painter(layout, text)  # type: ignore[arg-type]  # it reads width, height, map_type
     drawing = MapDrawing(painter.figure, layout)  # type: ignore[arg-type]
     for cell in layout.cells:
         if cell.role == "quadrant" and cell.quadrant is not None:
@@ -207,4 +207,4 @@ def render_matrix(
 ) -> bytes:
     """The matrix as a PNG, at the map's full resolution (it is small: a phone shows it whole)."""
     drawing, _ = draw_matrix(journey_map, rated, numbers, lang, text="raster")
-    return encode_png(rasterize(drawing, th.FULL_DPI), drawing.figure.get_label())
+    return encode_png(rasterize(drawing, th.FULL_DPI), drawing.title)
