@@ -379,7 +379,13 @@ class JourneyBot:
         await maps.remind(turn, action)
 
     async def cmd_edit(self, turn: Turn, action: Called) -> None:
-        """Open a saved map on the review screen; finishing saves its next version."""
+        """During an interview: change one of its answers (`/edit goal`, `/edit stage 2`).
+        Otherwise: open a saved map on the review screen; finishing saves its next version."""
+        running = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        if running is not None and not running.interview.finished:
+            event = Event.command("edit", turn.author, action.rest, admin=turn.admin)
+            await self.apply(turn, event, reply_to=action.message_id)
+            return
         number = await maps.number_argument(turn, action, "edit")
         if number is None:
             return
@@ -514,8 +520,8 @@ def _may_lead(action: Action) -> bool:
         return command is not None and command.leader
     if isinstance(action, Pressed):
         button = action.button
-        if isinstance(button, callbacks.Answer):
-            return button.position.state != "emotion"
+        if isinstance(button, callbacks.Answer):  # ratings are everyone's; cancelling is not
+            return button.position.state != "emotion" or button.value.startswith("cancel")
         return isinstance(
             button, (callbacks.Move, callbacks.NewMap, callbacks.DeleteMap, callbacks.Language)
         )
