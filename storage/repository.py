@@ -44,6 +44,7 @@ from storage.records import (
     Loaded,
     MapSummary,
     Page,
+    StaleVersion,
     Unavailable,
     VersionInfo,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Loaded",
     "MapSummary",
     "Page",
+    "StaleVersion",
     "Store",
     "Unavailable",
     "Unit",
