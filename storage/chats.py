@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from storage.records import Duplicate
 from storage.tables import (
+    ActionRow,
     ChatRow,
     InterviewRow,
     LedgerRow,
@@ -105,7 +106,7 @@ class Chats:
                 col(InterviewRow.chat_id) == old, col(InterviewRow.scope).in_(clash)
             )
         )
-        for table in (InterviewRow, ReminderRow, OutboxRow):
+        for table in (InterviewRow, ReminderRow, ActionRow, OutboxRow):
             await self.s.execute(update(table).where(col(table.chat_id) == old).values(chat_id=new))
         # Message ids are the old chat's own: in the new chat the same ids are other messages.
         await self.s.execute(

@@ -14,17 +14,19 @@ from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage.records import Conflict, MapSummary, Page, VersionInfo
 from storage.tables import (
+    ActionRow,
     ChecklistTickRow,
     InterviewRow,
     MapRow,
     MapVersionRow,
+    OpportunityVoteRow,
     ReminderRow,
     now,
 )
 
 NUMBER_ATTEMPTS = 20
 # Tables that hang off a map and go with it.
-_MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow)
+_MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow, OpportunityVoteRow, ActionRow)
 
 
 class Maps:

@@ -33,6 +33,7 @@ from flows.interview import Interview
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage import database
+from storage.actions import Actions
 from storage.chats import Chats, KnownLanguages, Ledger
 from storage.interviews import Interviews, RecentWrites
 from storage.maps import Maps
@@ -102,6 +103,7 @@ class Unit:
         self.interviews = Interviews(session, recent, self._after_commit.append)
         self.maps = Maps(session)
         self.reminders = Reminders(session)
+        self.actions = Actions(session)
         self.outbox = Outbox(session)
 
     def committed(self) -> None:
