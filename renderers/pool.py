@@ -261,6 +261,12 @@ class RenderPool:
             "compare_job", before.to_json(), after.to_json(), lang, labels[0], labels[1]
         )
 
+    async def matrix(
+        self, journey_map: JourneyMap, rated: list, numbers: dict[str, int], lang: str | None
+    ) -> bytes:
+        """The priority matrix of the map's rated opportunities, see renderers.matrix."""
+        return await self.call("matrix_job", journey_map.to_json(), rated, numbers, lang)
+
     def _retire(self, executor: ProcessPoolExecutor) -> None:
         """Stop sending work to `executor`; renders already running there may finish within
         the grace period, then whatever still runs (the stuck one) is killed."""

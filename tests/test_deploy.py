@@ -691,4 +691,17 @@ async def test_doctor_against_the_fake_bot_api(
         doctor, tmp_path, **{**env, "JOURNEYBOT_API_URL": f"http://127.0.0.1:{closed}"}
     )
     assert away.returncode == 1 and "✗ Bot API: cannot reach" in away.stdout
-    assert "Traceback" not in first.stderr + healthy.stderr + hooked.stderr + away.stderr
+
+    # Redis for several instances: checked only when set, and a password never shown.
+    shared = await asyncio.to_thread(
+        doctor, tmp_path, **env, JOURNEYBOT_REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    if "✓ Redis: 127.0.0.1:6379/0 answers" not in shared.stdout:
+        assert "✗ Redis" in shared.stdout, shared.stdout  # no Redis here: said plainly
+    gone = await asyncio.to_thread(
+        doctor, tmp_path, **env, JOURNEYBOT_REDIS_URL=f"redis://:pw123@127.0.0.1:{closed}/0"
+    )
+    assert gone.returncode == 1 and f"✗ Redis: 127.0.0.1:{closed}/0 unreachable" in gone.stdout
+    assert "pw123" not in gone.stdout
+    outputs = (first, healthy, hooked, away, shared, gone)
+    assert not any("Traceback" in done.stderr for done in outputs)
