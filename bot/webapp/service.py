@@ -193,11 +193,11 @@ class WebApp:
             return await self._edit(chat_id, number, user, lang, body)
         except Unavailable:
             refused = Refused(503, "webapp.database_away")
+        except Refused as problem:
+            refused = problem
         except Exception:  # a bug: said plainly, never a bare 500 page
             log.exception("web app: %s %s failed", request.method, request.url.path)
             refused = Refused(500, "webapp.error")
-        except Refused as problem:
-            refused = problem
         return JSONResponse(
             {"error": tr(lang, refused.key, **refused.params)},
             status_code=refused.status,
