@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 
 from tests.fakebotapi import SECRET_HEADER, FakeBotApi, WaitTimeout, make_png
-from tests.fakebotapi.formatting import EntityParseError, parse_html, parse_markdown_v2
+from tests.fakebotapi.formatting import EntityParseError, parse_html
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -269,6 +269,20 @@ async def test_duplicate_delivery_reaches_handler_twice(api: FakeBotApi) -> None
 # --------------------------------------------------------------------------- limits
 
 
+async def test_web_app_buttons_only_in_private_chats(api: FakeBotApi, bot: Bot) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+    alice = api.new_user("Alice")
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open", web_app=WebAppInfo("https://example.com/app/"))]]
+    )
+    sent = await bot.send_message(api.private_chat(alice).id, "map", reply_markup=markup)
+    assert sent.reply_markup is not None
+    group = api.new_group("Team", [alice])
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.send_message(group.id, "map", reply_markup=markup)
+
+
 async def test_text_limits(api: FakeBotApi, bot: Bot) -> None:
     alice = api.new_user("Alice")
     chat = api.private_chat(alice)
@@ -342,13 +356,11 @@ async def test_html_validation(api: FakeBotApi, bot: Bot) -> None:
     assert api.sent[-1].plain_text == message.text
 
 
-async def test_markdown_v2_reserved_characters(api: FakeBotApi, bot: Bot) -> None:
+async def test_markdown_is_not_faked(api: FakeBotApi, bot: Bot) -> None:
+    """The bot sends HTML only; a Markdown request is refused rather than half-checked."""
     chat = api.private_chat(api.new_user("Alice"))
-    with pytest.raises(BadRequest, match=r"character '\.' is reserved"):
-        await bot.send_message(chat.id, "Done.", parse_mode=ParseMode.MARKDOWN_V2)
-    message = await bot.send_message(chat.id, "*Done*\\.", parse_mode=ParseMode.MARKDOWN_V2)
-    assert message.text == "Done."
-    assert [(e.type, e.offset, e.length) for e in message.entities] == [("bold", 0, 4)]
+    with pytest.raises(BadRequest, match=r"(?i)unsupported parse_mode"):
+        await bot.send_message(chat.id, "*Done*\\.", parse_mode=ParseMode.MARKDOWN_V2)
 
 
 def test_parsers_directly() -> None:
@@ -358,8 +370,6 @@ def test_parsers_directly() -> None:
         parse_html("<b")
     with pytest.raises(EntityParseError, match="Unsupported HTML entity"):
         parse_html("R&D", strict_entities=True)
-    with pytest.raises(EntityParseError, match="Can't find end of Italic entity"):
-        parse_markdown_v2("_open")
 
 
 async def test_edit_and_delete_errors(api: FakeBotApi, bot: Bot) -> None:
