@@ -14,7 +14,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from flows.i18n import Text, domain, escape_html
-from flows.questions import Reply
+from flows.questions import NEXT, Reply
 from flows.steps import Kind
 from renderers.checklist import Block
 
@@ -44,7 +44,8 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         return None
     token = reply.position.token()
     commands = reply.commands
-    if group and reply.position.step.kind == Kind.LIST and "done" not in commands:
+    listing = reply.position.step.kind == Kind.LIST
+    if group and listing and "done" not in commands and NEXT not in commands:
         # Members' answers are confirmed by reactions, so the question itself carries the
         # facilitator's Done from the start.
         commands = (*commands, "done")
@@ -53,7 +54,7 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         for c in reply.choices
     ]
     rows = [[button] for button in buttons]
-    if len(buttons) > TALL_KEYBOARD:
+    if len(buttons) > TALL_KEYBOARD and not reply.toggles:
         # The review screen's many jump targets: the first (Finish) alone, then two a row, so
         # the keyboard fits a phone screen.
         rest = buttons[1:]
@@ -76,6 +77,8 @@ def _answer(token: str, value: str) -> str:
 def outgoing(reply: Reply, lang: str, group: bool) -> list[Outgoing]:
     """One engine reply as one or more messages (long text split; the markup on the last)."""
     text = html_of(reply, lang)
+    if reply.toggles:
+        text += "\n\n" + tr(lang, "bot.tap_hint")
     markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, lang, group)
     if group and reply.position is not None:
         # With privacy mode on, the bot sees only replies to its messages: ask for one.
