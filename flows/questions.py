@@ -144,18 +144,15 @@ def _planned(interview: Interview) -> list[Position]:
     """Every question this interview is expected to ask: its stages and personas once given,
     the template's (or the usual) numbers before."""
     jm = interview.map
-    if jm.stages and jm.personas:
+    if jm.stages:
         return interview.positions()
+    # Before the stages (and while the personas are given): the template's numbers at least.
     sample = jm.model_copy()
-    if not jm.stages:
-        count = len(default_stages(interview))
-        sample.__dict__["stages"] = [Stage(name=str(i)) for i in range(count)]
-    if not jm.personas:
-        count = len(suggested(interview, Position(state="personas"))) or 2
-        nobody = jm.created_by
-        sample.__dict__["personas"] = [
-            Persona(name=str(i), author=nobody or _NOBODY) for i in range(count)
-        ]
+    stages = len(default_stages(interview))
+    sample.__dict__["stages"] = [Stage(name=str(i)) for i in range(stages)]
+    personas = max(len(suggested(interview, Position(state="personas"))) or 2, len(jm.personas))
+    nobody = jm.created_by or _NOBODY
+    sample.__dict__["personas"] = [Persona(name=str(i), author=nobody) for i in range(personas)]
     return positions(sample, interview.route)
 
 
