@@ -83,11 +83,13 @@ def budget_for(settings: Settings) -> Budget:
             per_second=settings.messages_per_second,
             group_posts=settings.group_messages_per_minute,
             group_window=settings.group_window,
+            # Telegram's limits are per bot: bots sharing one Redis keep separate budgets.
+            prefix=f"journeybot:{settings.token.split(':', 1)[0]}",
         )
     return LocalBudget(GroupWindow(settings.group_messages_per_minute, settings.group_window))
 
 
-def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:  # type: ignore[no-untyped-def]
+def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _settings(args: argparse.Namespace, **overrides: object):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace, **overrides: object):
     from bot.config import ConfigError, load_settings
 
     try:
@@ -210,7 +210,7 @@ async def _upgrade(url: str) -> int:
     return 0
 
 
-async def _open_existing(url: str):  # type: ignore[no-untyped-def]
+async def _open_existing(url: str):
     """The store of a database that exists and has journeybot's schema — never a new empty
     file: a command run in the wrong folder says where it looked instead."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -278,7 +278,7 @@ async def _export(url: str, chat_id: str, number: int, output: Path, version: in
     return _write(output, export_bytes(journey_map, output.suffix))
 
 
-def export_bytes(journey_map, suffix: str) -> bytes:  # type: ignore[no-untyped-def]
+def export_bytes(journey_map, suffix: str) -> bytes:
     from renderers.export import export_map, format_for
 
     try:
@@ -327,7 +327,7 @@ def _fail(line: str) -> int:
     return 1
 
 
-def _relabelled(journey_map, suffix: str, lang: str) -> bytes:  # type: ignore[no-untyped-def]
+def _relabelled(journey_map, suffix: str, lang: str) -> bytes:
     from renderers.export import export_map, format_for
 
     return export_map(journey_map, format_for(Path(f"map{suffix}")), lang=lang)

@@ -258,6 +258,6 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
     if env_file is not None and not env_file.is_file():
         raise ConfigError(f"--env-file {env_file}: no such file")
     try:
-        return Settings(_env_file=env_file or ".env", **given)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file or ".env", **given)
     except ValidationError as problem:
         raise ConfigError(_one_line(problem, set(given))) from None

@@ -208,7 +208,7 @@ class Courier:
         self._last_purge = loop_time
         before = now() - RETENTION
 
-        async def purge(u):  # type: ignore[no-untyped-def]
+        async def purge(u):
             return await u.outbox.purge(before), await u.ledger.purge(before)
 
         posts_gone, keys_gone = await self.store.run(purge)
@@ -263,7 +263,7 @@ class Courier:
                     await part.prepare()
                 wait = await self.budget.reserve(parcel.chat_id, part.post_count())
                 if wait > 0:  # the group had its share of posts this minute: later
-                    await self.store.run(lambda u, w=wait: u.outbox.defer(parcel.id, w))
+                    await self._defer(parcel, wait)
                     self.wake_at(wait)
                     return None
                 try:
@@ -318,6 +318,9 @@ class Courier:
         log.info("chat %s is now %s; its posts follow it", parcel.chat_id, new_chat_id)
         self.deliver_soon(str(new_chat_id))
 
+    async def _defer(self, parcel: Parcel, seconds: float) -> None:
+        await self.store.run(lambda u: u.outbox.defer(parcel.id, seconds))
+
     async def _mark(
         self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any
     ) -> Parcel | None:
@@ -325,7 +328,7 @@ class Courier:
         the post is sent and the chat's next post claimed — one transaction."""
         message_id = getattr(result, "message_id", None)
 
-        async def note(u):  # type: ignore[no-untyped-def]
+        async def note(u):
             if question is not None and message_id is not None:
                 await u.interviews.remember_question(
                     parcel.chat_id, message_id, question.scope, question.position
@@ -350,7 +353,7 @@ class Courier:
             )
             log.warning("post %s to chat %s %s", parcel.id, parcel.chat_id, why)
 
-            async def drop(u):  # type: ignore[no-untyped-def]
+            async def drop(u):
                 await u.outbox.sent(parcel.id, why)
                 return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,6 +51,7 @@ class Doctor:
         self.check_settings()
         await self.check_bot_api()
         await self.check_database()
+        await self.check_redis()
         await self.check_render_pool()
         self.check_fonts()
         failed = sum(not line.ok for line in self.lines)
@@ -217,6 +219,32 @@ class Doctor:
             )
             self.say(path is not None, "schema", f"{current}, this version needs {head}: {fix}")
 
+    # --- the shared posting budget -----------------------------------------------------------
+
+    async def check_redis(self) -> None:
+        url = self.settings.redis_url
+        if not url:
+            return  # one instance counts its own posts
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        parts = urlsplit(url)  # host, port and database: never the password
+        where = f"{parts.hostname}:{parts.port or 6379}{parts.path}"
+        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            await client.ping()
+        except (RedisError, OSError) as problem:
+            self.say(
+                False,
+                "Redis",
+                f"{where} unreachable ({reason(problem) or problem.__class__.__name__}): "
+                "instances sharing JOURNEYBOT_REDIS_URL keep their posting budget there",
+            )
+            return
+        finally:
+            await client.aclose()
+        self.say(True, "Redis", f"{where} answers (posting budget shared by instances)")
+
     # --- rendering --------------------------------------------------------------------------
 
     async def check_render_pool(self) -> None:
@@ -270,7 +298,7 @@ class Doctor:
             self.say(True, "fonts", f"{names} draw Polish and Indonesian text and emoji")
 
 
-def sample_map():  # type: ignore[no-untyped-def]
+def sample_map():
     from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
 
     who = Author(id="doctor", name="doctor")

@@ -25,11 +25,11 @@ from telegram.ext import ContextTypes
 from bot import actions, callbacks, commands, maps, posts
 from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
 from bot.courier import Courier
-from bot.posts import Post, Question
+from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
 from flows.engine import Outcome, handle, start
-from flows.interview import Event, Interview, Position, positions
+from flows.interview import Event, Interview, Position
 from flows.model import Author
 from flows.questions import SUGGESTION, Reply, question
 from flows.spec import LANGUAGES, pick_language
@@ -83,7 +83,7 @@ class Turn:
     def say(
         self,
         html: str,
-        markup: posts.Markup | None = None,
+        markup: Markup | None = None,
         reply_to: int | None = None,
         question: Question | None = None,
     ) -> None:
@@ -471,7 +471,7 @@ class JourneyBot:
             and turn.group
             and isinstance(button, callbacks.Answer)
             and position.state == "emotion"
-            and position in positions(interview.map)
+            and position in interview.positions()
         )
         if (
             loaded is None
@@ -503,6 +503,14 @@ class JourneyBot:
         if moved:
             label = action.label if isinstance(button, callbacks.Answer) else ""
             _mark_answered(turn, action, interview.lang, label)
+        elif _asks_again(outcome, position) and action.message_id is not None:
+            # A face for one persona of several: the same question shows the new face.
+            parts = outgoing(outcome.replies[0], interview.lang, turn.group)
+            if len(parts) == 1:
+                markup = posts.markup_json(parts[0].markup)
+                edit = posts.Edit(message_id=action.message_id, html=parts[0].html, markup=markup)
+                turn.post(edit)
+                return
         self.reply(turn, outcome)
         self.show_saved(turn, saved, interview.lang)
 
@@ -555,6 +563,11 @@ def _leads(loaded: Loaded | None, turn: Turn) -> bool:
 def _leader_name(loaded: Loaded | None, turn: Turn) -> str:
     leader = loaded.interview.facilitator if loaded else None
     return leader.name if leader else ""
+
+
+def _asks_again(outcome: Outcome, position: Position) -> bool:
+    """The outcome is only the same question again (nothing to say on top of it)."""
+    return len(outcome.replies) == 1 and outcome.replies[0].position == position
 
 
 def _plain(outcome: Outcome, lang: str) -> str:

@@ -105,7 +105,7 @@ def clean_title(text: str) -> str:
 
 
 async def send_list(turn: Turn, page: int, edit_message_id: int | None = None) -> None:
-    listing = await turn.unit.maps.list(turn.chat_id, page=page, per_page=MAPS_PER_PAGE)
+    listing = await turn.unit.maps.listing(turn.chat_id, page=page, per_page=MAPS_PER_PAGE)
     lang = turn.lang
     if listing.total == 0:
         turn.say(t(lang, "bot.maps_empty"))
@@ -416,7 +416,7 @@ class Desk:
     async def _read(
         self, chat_id: str, number: int
     ) -> tuple[JourneyMap, MapSummary, set[str], JourneyMap | None] | None:
-        async def read(u):  # type: ignore[no-untyped-def]
+        async def read(u):
             journey_map = await u.maps.get(chat_id, number)
             summary = await u.maps.summary(chat_id, number)
             if journey_map is None or summary is None:
@@ -583,7 +583,7 @@ class Desk:
         chat, thread, lang = int(parcel.chat_id), parcel.thread_id, post.lang
         chat_id = parcel.chat_id
 
-        async def read(u):  # type: ignore[no-untyped-def]
+        async def read(u):
             out = []
             for number, version in (post.before, post.after):
                 journey_map = await u.maps.get(chat_id, number, version)

@@ -59,7 +59,7 @@ class RetryingRateLimiter(AIORateLimiter):
         args,
         kwargs,
         endpoint,
-        data,  # type: ignore[no-untyped-def,override]
+        data,
         rate_limit_args,
     ) -> Any:
         pause = FIRST_PAUSE

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import re
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -63,7 +64,7 @@ class Reminders:
         while True:
             try:
                 for reminder in await self.store.run(lambda u: u.reminders.due()):
-                    if await self.store.run(lambda u, r=reminder: self._claim(u, r)):
+                    if await self.store.run(partial(self._claim, reminder=reminder)):
                         self.courier.deliver_soon(reminder.chat_id)
                 wait = await self._seconds_to_next()
             except Unavailable as problem:  # the database is away: say so once a minute

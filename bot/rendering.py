@@ -56,3 +56,9 @@ class PoolRenderer:
     ) -> bytes:
         with render_timer("compare"):
             return await self.pool.compare(before, after, lang, labels)
+
+    async def matrix(
+        self, journey_map: JourneyMap, rated: list, numbers: dict[str, int], lang: str
+    ) -> bytes:
+        with render_timer("matrix"):
+            return await self.pool.matrix(journey_map, rated, numbers, lang)

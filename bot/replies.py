@@ -44,29 +44,34 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         return None
     token = reply.position.token()
     commands = reply.commands
-    listing = reply.position.step.kind == Kind.LIST
-    if group and listing and "done" not in commands and NEXT not in commands:
-        # Members' answers are confirmed by reactions, so the question itself carries the
-        # facilitator's Done from the start.
+    kind = reply.position.step.kind
+    if group and kind in (Kind.LIST, Kind.EMOTION) and not {"done", NEXT} & set(commands):
+        # Members' answers are confirmed by reactions, and everyone rates until the
+        # facilitator moves on, so the question itself carries the facilitator's Done.
         commands = (*commands, "done")
     buttons = [
         InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))
         for c in reply.choices
     ]
     rows = [[button] for button in buttons]
-    if len(buttons) > TALL_KEYBOARD and not reply.toggles:
+    if reply.rows:  # the emotion question: a persona's name, then its row of faces
+        rows, at = [], 0
+        for size in reply.rows:
+            rows.append(buttons[at : at + size])
+            at += size
+    elif len(buttons) > TALL_KEYBOARD and not reply.toggles:
         # The review screen's many jump targets: the first (Finish) alone, then two a row, so
         # the keyboard fits a phone screen.
         rest = buttons[1:]
         rows = [[buttons[0]]] + [rest[i : i + 2] for i in range(0, len(rest), 2)]
-    commands = [
+    command_row = [
         InlineKeyboardButton(
             tr(lang, f"cmd.{name}"), callback_data=callbacks.pack(callbacks.COMMAND, token, name)
         )
         for name in commands
     ]
-    if commands:
-        rows.append(commands)
+    if command_row:
+        rows.append(command_row)
     return InlineKeyboardMarkup(rows) if rows else None
 
 

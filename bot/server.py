@@ -286,7 +286,7 @@ class _Server(uvicorn.Server):
     """uvicorn without its own signal handling: `journeybot run` decides when to stop."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def,override]
+    def capture_signals(self):
         yield
 
 

@@ -367,6 +367,7 @@ class Service:
             if not await prepare_database(s, self.store.engine, self.stopping):
                 return 0
             metrics.set_interviews_in_progress(self.store.interviews_in_progress)
+            metrics.set_outbox_backlog(self.store.outbox_backlog)
             self.phase = "starting"
             return await self._serve(me)
         finally:

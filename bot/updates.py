@@ -32,10 +32,12 @@ def readable(item: Any) -> Any:
 
 
 class UpdatesRequest(HTTPXRequest):
-    """The request object PTB uses for getUpdates only."""
+    """The request object PTB uses for getUpdates only. PTB's documented hook for reading an
+    answer is `parse_json_payload` (`post` is final)."""
 
-    async def post(self, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        result = await super().post(url, *args, **kwargs)
-        if url.endswith("/getUpdates") and isinstance(result, list):
-            return [readable(item) for item in result]
-        return result
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        answer = HTTPXRequest.parse_json_payload(payload)
+        if isinstance(answer.get("result"), list):
+            answer["result"] = [readable(item) for item in answer["result"]]
+        return answer

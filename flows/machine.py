@@ -12,9 +12,10 @@ attached for the duration of one event (building a machine per interview costs t
 
 from __future__ import annotations
 
+from enum import Enum
 from itertools import pairwise
 
-from transitions import Machine, MachineError
+from transitions import Machine, MachineError, State
 from transitions.core import EventData
 
 from flows.interview import Interview, Position, Route, positions
@@ -55,11 +56,17 @@ class _Run:
         self.interview.state = value
 
     def heads_for_destination(self, event: EventData) -> bool:
-        return self.destination is not None and event.transition.dest == self.destination.state
+        transition = event.transition
+        return (
+            self.destination is not None
+            and transition is not None
+            and transition.dest == self.destination.state
+        )
 
     def arrive(self, event: EventData) -> None:
         position = self.destination or Position(state=self.interview.state)
         self.interview.stage, self.interview.persona = position.stage, position.persona
+        self.interview.rated_here, self.interview.proposals = [], []  # a new question
 
 
 def _build() -> Machine:
@@ -76,9 +83,10 @@ def _build() -> Machine:
     for source, dest in sorted(_neighbour_edges()):
         machine.add_transition("advance", source, dest, **guarded)
         machine.add_transition("retreat", dest, source, **guarded)
-    editable = [step.state for step in steps() if step.state != "review"]
-    for dest in editable:
-        machine.add_transition("edit", "review", dest, **guarded)
+    # transitions wants a list of its own union type (list is invariant)
+    editable: list[str | Enum | State] = [s.state for s in steps() if s.state != "review"]
+    for target in editable:
+        machine.add_transition("edit", "review", target, **guarded)
     machine.add_transition("resume_review", editable, "review")
     machine.add_transition("finish", "review", DONE)
     machine.add_transition("cancel", [s for s in states if s not in (DONE, CANCELLED)], CANCELLED)

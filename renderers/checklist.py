@@ -278,14 +278,14 @@ def comparison_lines(comparison: Comparison) -> list[Text]:
     for change in comparison.lanes:
         if change.before_stage is None or change.after_stage is None:
             continue  # the whole stage is new or gone: said above
-        name = Text.of(lane(change.lane).label_key)
+        lane_name = Text.of(lane(change.lane).label_key)
         for key, texts in (("added", change.added), ("removed", change.removed)):
             if texts:
                 quoted = [shorten(x, QUOTE_CHARS) for x in texts[:QUOTED_ITEMS]]
                 items = _quoted(quoted, len(texts))
                 stage = _s(change.stage_name)
                 lines.append(
-                    Text.of(f"checklist.change.{key}", stage=stage, lane=name, items=items)
+                    Text.of(f"checklist.change.{key}", stage=stage, lane=lane_name, items=items)
                 )
     return lines or [Text.of("checklist.change.none")]
 
@@ -415,7 +415,8 @@ class _Renderer:
         self.lang = _lang(lang)
         self.html = html_mode
         self.ticked = ticked
-        self.module = _templates(html_mode).module
+        # The templates' macros (line, heading, item, note): attributes jinja makes at run time.
+        self.module: Any = _templates(html_mode).module
 
     def line(self, text: Text) -> str | Markup:
         plain = render_text(text, self.lang)

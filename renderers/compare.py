@@ -9,13 +9,13 @@ points like the map (`renderers.layout`) and drawn with the map's painter, faces
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.lines import Line2D
-from matplotlib.transforms import Affine2D, ScaledTranslation
+from matplotlib.transforms import Affine2D, Affine2DBase, ScaledTranslation
 
 from flows.analysis import Comparison, EmotionChange, compare, fold, match_stages, personas_of
 from flows.model import JourneyMap, Stage
@@ -254,8 +254,8 @@ class _Sheet:
             index = a if a is not None else b
             assert index is not None
             style = th.STAGE if a is not None else GHOST_STAGE
-            lines = fit(stage_name(self.lang, self._stage(b, a), index), text_w, style, 2)[0]
-            names.append(lines or [tr(self.lang, "render.stage_number", number=k + 1)])
+            fitted = fit(stage_name(self.lang, self._stage(b, a), index), text_w, style, 2)[0]
+            names.append(fitted or [tr(self.lang, "render.stage_number", number=k + 1)])
         tagged = any(b is None or a is None for b, a in self.pairs)
         rows = max((len(n) for n in names), default=1)
         height = max(32.0, 2 * 7 + rows * th.STAGE.pitch + (TAG.pitch if tagged else 0.0))
@@ -267,7 +267,7 @@ class _Sheet:
             lines = text_block(box.x + box.w / 2, top, [text], empty, ha="center")
             self.add(Cell(Kind.STAGE, box, lines))
         last = max(len(self.pairs) - 1, 1)
-        for k, ((b, a), lines) in enumerate(zip(self.pairs, names, strict=True)):
+        for k, ((b, a), name_lines) in enumerate(zip(self.pairs, names, strict=True)):
             x = self.col_x(k)
             if a is not None:  # only the stages after has are chevrons; a removed one is a ghost
                 self.layout.chevrons.append(
@@ -279,14 +279,14 @@ class _Sheet:
                 tag = tr(self.lang, "compare.stage_added")
             elif a is None:
                 tag = tr(self.lang, "compare.stage_removed")
-            block = len(lines) * style.pitch + (tag_style.pitch if tag else 0.0)
+            block = len(name_lines) * style.pitch + (tag_style.pitch if tag else 0.0)
             top = self.y + (height - block) / 2
             box = Box(x + inset, self.y, text_w, height)
-            placed = text_block(box.x + text_w / 2, top, lines, style, ha="center")
+            placed = text_block(box.x + text_w / 2, top, name_lines, style, ha="center")
             if tag:
                 tag_line = _one_line(tag, text_w, tag_style)
                 placed += text_block(
-                    box.x + text_w / 2, top + len(lines) * style.pitch, [tag_line], tag_style,
+                    box.x + text_w / 2, top + len(name_lines) * style.pitch, [tag_line], tag_style,
                     ha="center",
                 )  # fmt: skip
             # A ghost's cell is the whole column: its dashed outline is drawn from it.
@@ -413,7 +413,7 @@ def _curve_points(
     parts_x: list[np.ndarray] = []
     parts_y: list[np.ndarray] = []
     for run in runs([scores[k] for k in kept]):
-        cx, cy = eased([xs[kept[i]] for i in run], [float(scores[kept[i]] or 0) for i in run])
+        cx, cy = eased([xs[kept[i]] for i, _ in run], [score for _, score in run])
         if parts_x:
             parts_x.append(np.array([np.nan]))
             parts_y.append(np.array([np.nan]))
@@ -490,10 +490,11 @@ def draw_comparison(
 def _draw_legend(sheet: _Sheet, painter: Painter) -> None:
     """The line samples before the two names: dashed and light for before, solid for after."""
     y = sheet.legend_y
-    for k, (colour, style) in enumerate(
-        ((_lighter(th.INK), {"linestyle": (0, BEFORE_DASH), "linewidth": BEFORE_WIDTH}),
-         (th.INK, {"linewidth": AFTER_WIDTH}))
-    ):  # fmt: skip
+    samples: tuple[tuple[str, dict[str, Any]], ...] = (
+        (_lighter(th.INK), {"linestyle": (0, BEFORE_DASH), "linewidth": BEFORE_WIDTH}),
+        (th.INK, {"linewidth": AFTER_WIDTH}),
+    )
+    for k, (colour, style) in enumerate(samples):
         x = sheet.legend_x(k)
         painter.add(Line2D([x, x + LEGEND_SAMPLE_W], [y, y], color=colour, zorder=2, **style))
         dot = Line2D(
@@ -534,7 +535,7 @@ def _draw_persona(
         "before": [c.before is not None for c in columns],
         "after": [c.after is not None for c in columns],
     }
-    styles = {
+    styles: dict[str, dict[str, Any]] = {
         "before": {
             "color": _lighter(colour), "linewidth": BEFORE_WIDTH, "linestyle": (0, BEFORE_DASH),
             "dash_capstyle": "round", "zorder": 2,
@@ -558,7 +559,10 @@ def _draw_persona(
             score = scores[version][k]
             if score is None:
                 continue
-            at = points + ScaledTranslation(x + (shift if both else 0.0), score, ax.transData)
+            # Any transform will do (it is only asked to transform the point); matplotlib's
+            # stubs name the affine base class.
+            to_data = cast(Affine2DBase, ax.transData)
+            at = points + ScaledTranslation(x + (shift if both else 0.0), score, to_data)
             if version == "before":
                 patches = face(score, _lighter(colour), at, BEFORE_FACE_RADIUS)
                 patches[0].set_facecolor(_lighter(score_colour(score)))

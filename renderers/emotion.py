@@ -6,6 +6,7 @@ stage's emotion words after a small face of their persona."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -24,7 +25,7 @@ CURVE_WIDTH = 2.4
 SPREAD_WIDTH = 2 * th.FACE_RADIUS - 3
 
 
-def line_style(persona: int) -> str | tuple[float, tuple[float, ...]]:
+def line_style(persona: int) -> Literal["solid"] | tuple[float, tuple[float, ...]]:
     """The persona's line style (theme.PERSONA_DASHES), as matplotlib takes it."""
     dashes = th.PERSONA_DASHES[persona % len(th.PERSONA_DASHES)]
     return "solid" if dashes is None else (0.0, dashes)
@@ -53,16 +54,17 @@ def eased(xs: list[float], ys: list[float], samples: int = 24) -> tuple[np.ndarr
     return np.concatenate(parts_x), np.concatenate(parts_y)
 
 
-def runs(values: list[float | None]) -> list[list[int]]:
-    """Indexes of consecutive rated stages: a curve breaks where a stage is not rated."""
-    out: list[list[int]] = []
+def runs(values: list[float | None]) -> list[list[tuple[int, float]]]:
+    """Consecutive rated stages, (index, value) each: a curve breaks where a stage is not
+    rated."""
+    out: list[list[tuple[int, float]]] = []
     for index, value in enumerate(values):
         if value is None:
             continue
-        if out and out[-1][-1] == index - 1:
-            out[-1].append(index)
+        if out and out[-1][-1][0] == index - 1:
+            out[-1].append((index, value))
         else:
-            out.append([index])
+            out.append([(index, value)])
     return out
 
 
@@ -84,7 +86,7 @@ def emotion_axes(fig: Figure, layout: Layout, area: EmotionArea) -> Axes:
 
 def draw_emotion(
     painter, layout: Layout, stages: list[Stage], colours: list[str]
-) -> tuple[list[Line2D], list[PlacedFace]]:  # type: ignore[no-untyped-def]
+) -> tuple[list[Line2D], list[PlacedFace]]:
     """The grid, the curves, the spread bars and the faces, straight onto the figure in the
     layout's points (no Axes: a score is a height in the lane, see EmotionArea.score_y). The
     lines drawn (curves, spreads) and the faces placed."""
@@ -97,7 +99,7 @@ def draw_emotion(
     to_display = scores + painter.pt
     figure = painter.figure
 
-    def line(xs, ys, **style) -> Line2D:  # type: ignore[no-untyped-def]
+    def line(xs, ys, **style) -> Line2D:
         drawn = Line2D(xs, ys, transform=to_display, **style)
         figure.add_artist(drawn)
         return drawn
@@ -120,7 +122,7 @@ def draw_emotion(
         xs = [c + area.offsets[j] for c in area.centres]
         means = [s.emotion_of(persona) for s in stages]
         for run in runs(means):
-            cx, cy = eased([xs[i] for i in run], [means[i] for i in run])
+            cx, cy = eased([xs[i] for i, _ in run], [mean for _, mean in run])
             drawn.append(
                 line(
                     cx, cy, color=colour, linewidth=CURVE_WIDTH, linestyle=line_style(j),
@@ -153,7 +155,7 @@ def layout_col_pitch(area: EmotionArea) -> float:
     return area.centres[1] - area.centres[0]
 
 
-def draw_swatches(painter, layout: Layout, colours: list[str]) -> None:  # type: ignore[no-untyped-def]
+def draw_swatches(painter, layout: Layout, colours: list[str]) -> None:
     """The legend's line samples and spread bar, and the faces before the emotion words; in
     the layout's points (painter.pt: y down)."""
     for swatch in layout.swatches:

@@ -71,6 +71,11 @@ class MapDrawing:
     emotion_lines: list[Line2D] = field(default_factory=list)  # curves and spread bars
     overlay: list[Line] = field(default_factory=list)  # text drawn onto the pixels (raster)
 
+    @property
+    def title(self) -> str:
+        """The map's title, kept as the figure's label (the PNG's and PDF's title)."""
+        return str(self.figure.get_label())
+
 
 @cache
 def _families() -> list[str]:
@@ -115,7 +120,7 @@ def glyph(bold: bool, index: int, pixels: float, ch: str) -> Glyph:
     # The font's own advance, unhinted: the widths the layout measured with (textfit), so a
     # line never comes out wider than its cell allowed for.
     advance = metrics(bold).advances.get(ch, 0.0) * pixels
-    left, top, right, bottom = face.getbbox(ch, anchor="ls")
+    left, top, right, bottom = map(int, face.getbbox(ch, anchor="ls"))  # ints: no stroke
     if right <= left or bottom <= top:
         return Glyph(None, 0, 0, advance)
     canvas = Image.new("L", (right - left, bottom - top), 0)
@@ -214,7 +219,8 @@ def draw_lines(figure: Figure, transform: Transform, lines: list[Line]) -> list[
             fontproperties=font(line.style), ha=line.ha, va="baseline", parse_math=False,
             zorder=Z_TEXT, transform=transform,
         )  # fmt: skip
-        texts.append(figure.add_artist(text))
+        figure.add_artist(text)
+        texts.append(text)
     return texts
 
 
@@ -422,8 +428,10 @@ def rasterize(drawing: MapDrawing, dpi: float) -> Image.Image:
     saved = figure.dpi
     figure.set_dpi(dpi)
     try:
-        figure.canvas.draw()
-        rgba = figure.canvas.buffer_rgba()
+        canvas = figure.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # the Painter's
+        canvas.draw()
+        rgba = canvas.buffer_rgba()
         image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
         image = image.convert("RGB")
     finally:
@@ -446,7 +454,7 @@ def encode_png(image: Image.Image, title: str) -> bytes:
 
 def png_bytes(drawing: MapDrawing, dpi: float) -> bytes:
     """The figure rasterized at `dpi`, as PNG."""
-    return encode_png(rasterize(drawing, dpi), drawing.figure.get_label())
+    return encode_png(rasterize(drawing, dpi), drawing.title)
 
 
 def render_png(journey_map: JourneyMap, *, lang: str | None = None, preview: bool = False) -> bytes:
@@ -456,7 +464,7 @@ def render_png(journey_map: JourneyMap, *, lang: str | None = None, preview: boo
     image = rasterize(drawing, full_dpi(drawing.layout))
     if preview:
         image = fit_photo(image, PREVIEW)
-    return encode_png(image, drawing.figure.get_label())
+    return encode_png(image, drawing.title)
 
 
 # -- photos -------------------------------------------------------------------------------
@@ -559,7 +567,7 @@ def render_pictures(
     lang = language_of(journey_map, lang)
     whole = build_layout(journey_map, lang)
     drawing = draw_layout(journey_map, whole, lang, "raster")
-    title = drawing.figure.get_label()
+    title = drawing.title
     full = rasterize(drawing, full_dpi(whole))
     full_png = encode_png(full, title)
     parts = plan_parts(journey_map, lang, whole, limits)

@@ -325,7 +325,7 @@ class _Builder:
             lines = text_block(box.x + box.w / 2, top, [text], empty, ha="center")
             self.add(Cell(Kind.STAGE, box, lines))
         last = max(len(self.map.stages) - 1, 1)
-        for column, (index, lines) in enumerate(zip(self.indices, names, strict=True)):
+        for column, (index, name_lines) in enumerate(zip(self.indices, names, strict=True)):
             x = self.col_x(column)
             at = index / last  # the colour and time of day of its place in the whole map
             icon = ("sun" if at < 0.6 else "moon") if day else None
@@ -333,8 +333,8 @@ class _Builder:
                 Chevron(Box(x, self.y, self.col_w, height), at, index == 0, icon)
             )
             box = Box(x + inset + icon_w, self.y, text_w, height)
-            top = self.y + (height - len(lines) * th.STAGE.pitch) / 2
-            placed = text_block(box.x + text_w / 2, top, lines, th.STAGE, ha="center")
+            top = self.y + (height - len(name_lines) * th.STAGE.pitch) / 2
+            placed = text_block(box.x + text_w / 2, top, name_lines, th.STAGE, ha="center")
             self.add(Cell(Kind.STAGE, box, placed, stage=index))
         self.y += height + th.GAP
 
@@ -360,7 +360,8 @@ class _Builder:
         bulleted = lane.shape == Shape.LIST
         text_w = self.col_w - 2 * th.PAD - (th.BULLET_INDENT if bulleted else 0.0)
         cells = []
-        for stage in self.stages or [None]:
+        columns: list[Stage | None] = [*self.stages] or [None]  # no stages: one empty column
+        for stage in columns:
             items: list[Item] = stage.items(lane) if stage is not None else []
             blocks = [b for b in (wrap(i.text, text_w, style) for i in items) if b]
             shown, left = fill(blocks)
@@ -385,8 +386,8 @@ class _Builder:
                     th.TextStyle(style.size, color=th.MUTED),
                 )
                 bullets = bullets[:-1]
-            stage = self.indices[column] if self.stages else None
-            self.add(Cell(Kind.LANE, box, lines, bullets, stage, lane, truncated=bool(left)))
+            index = self.indices[column] if self.stages else None
+            self.add(Cell(Kind.LANE, box, lines, bullets, index, lane, truncated=bool(left)))
         self.y += height + th.GAP
 
     @staticmethod

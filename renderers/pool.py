@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import select
+import signal
 import threading
 import time
 from collections import deque
@@ -105,6 +106,9 @@ def _call(name: str, *args: Any) -> Any:
 
 
 def _warm_up(owner_pid: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the owner stops the pool itself,
+    # so a worker interrupted mid-render would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with(owner_pid)
     _call("warm_up")
 
@@ -256,6 +260,12 @@ class RenderPool:
         return await self.call(
             "compare_job", before.to_json(), after.to_json(), lang, labels[0], labels[1]
         )
+
+    async def matrix(
+        self, journey_map: JourneyMap, rated: list, numbers: dict[str, int], lang: str | None
+    ) -> bytes:
+        """The priority matrix of the map's rated opportunities, see renderers.matrix."""
+        return await self.call("matrix_job", journey_map.to_json(), rated, numbers, lang)
 
     def _retire(self, executor: ProcessPoolExecutor) -> None:
         """Stop sending work to `executor`; renders already running there may finish within

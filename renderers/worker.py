@@ -88,3 +88,13 @@ def compare_job(
         )
     finally:
         gc.collect()
+
+
+def matrix_job(map_json: str, rated: list, numbers: dict[str, int], lang: str | None) -> bytes:
+    """The map's opportunities on the priority matrix (renderers.matrix)."""
+    from renderers.matrix import render_matrix
+
+    try:
+        return render_matrix(JourneyMap.from_json(map_json, limits=None), rated, numbers, lang)
+    finally:
+        gc.collect()

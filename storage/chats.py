@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.records import Duplicate
 from storage.tables import (
+    ActionRow,
     ChatRow,
     InterviewRow,
     LedgerRow,
@@ -48,7 +50,7 @@ class KnownLanguages:
 
 
 class Chats:
-    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:
         self.s = session
         self.known = known
         self._on_commit = on_commit
@@ -77,7 +79,9 @@ class Chats:
     async def set_language(self, chat_id: str, language: str) -> None:
         self.known.forget(chat_id)
         self._on_commit(lambda: self.known.forget(chat_id))
-        await self.s.execute(update(ChatRow).where(ChatRow.id == chat_id).values(language=language))
+        await self.s.execute(
+            update(ChatRow).where(col(ChatRow.id) == chat_id).values(language=language)
+        )
 
     async def migrate(self, old: str, new: str) -> bool:
         """A group became a supergroup with a new id: its maps (with their ticks and
@@ -93,17 +97,21 @@ class Chats:
         # (Should the new chat have maps already, ours are numbered after theirs.)
         await self.s.execute(
             update(MapRow)
-            .where(MapRow.chat_id == old)
+            .where(col(MapRow.chat_id) == old)
             .values(chat_id=new, number=MapRow.number + taken)
         )
         clash = select(InterviewRow.scope).where(InterviewRow.chat_id == new).scalar_subquery()
         await self.s.execute(
-            delete(InterviewRow).where(InterviewRow.chat_id == old, InterviewRow.scope.in_(clash))
+            delete(InterviewRow).where(
+                col(InterviewRow.chat_id) == old, col(InterviewRow.scope).in_(clash)
+            )
         )
-        for table in (InterviewRow, ReminderRow, OutboxRow):
-            await self.s.execute(update(table).where(table.chat_id == old).values(chat_id=new))
+        for table in (InterviewRow, ReminderRow, ActionRow, OutboxRow):
+            await self.s.execute(update(table).where(col(table.chat_id) == old).values(chat_id=new))
         # Message ids are the old chat's own: in the new chat the same ids are other messages.
-        await self.s.execute(delete(QuestionMessageRow).where(QuestionMessageRow.chat_id == old))
+        await self.s.execute(
+            delete(QuestionMessageRow).where(col(QuestionMessageRow.chat_id) == old)
+        )
         return True
 
 
@@ -124,5 +132,5 @@ class Ledger:
             raise Duplicate(key)
 
     async def purge(self, before: datetime) -> int:
-        result = await self.s.execute(delete(LedgerRow).where(LedgerRow.processed_at < before))
+        result = await self.s.execute(delete(LedgerRow).where(col(LedgerRow.processed_at) < before))
         return result.rowcount or 0  # type: ignore[attr-defined]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
@@ -52,7 +53,7 @@ class RecentWrites:
 
 
 class Interviews:
-    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:
         self.s = session
         self.recent = recent
         self._on_commit = on_commit
@@ -90,7 +91,7 @@ class Interviews:
             return loaded.map_number
         found = await self.s.execute(
             select(MapRow.number)
-            .join(InterviewRow, InterviewRow.map_id == MapRow.id)
+            .join(InterviewRow, col(InterviewRow.map_id) == col(MapRow.id))
             .where(InterviewRow.id == loaded.row_id)
         )
         return found.scalar()
@@ -100,7 +101,9 @@ class Interviews:
         data = interview.to_json()
         result = await self.s.execute(
             update(InterviewRow)
-            .where(InterviewRow.id == loaded.row_id, InterviewRow.revision == loaded.revision)
+            .where(
+                col(InterviewRow.id) == loaded.row_id, col(InterviewRow.revision) == loaded.revision
+            )
             .values(
                 data=data, state=interview.state, revision=loaded.revision + 1, updated_at=now()
             )
@@ -137,7 +140,9 @@ class Interviews:
         self.recent.forget(key)
         self._on_commit(lambda: self.recent.forget(key))
         await self.s.execute(
-            delete(InterviewRow).where(InterviewRow.chat_id == chat_id, InterviewRow.scope == scope)
+            delete(InterviewRow).where(
+                col(InterviewRow.chat_id) == chat_id, col(InterviewRow.scope) == scope
+            )
         )
 
     async def in_progress(self) -> int:
@@ -145,7 +150,7 @@ class Interviews:
         found = await self.s.execute(
             select(func.count())
             .select_from(InterviewRow)
-            .where(InterviewRow.state.not_in(("done", "cancelled")))  # type: ignore[attr-defined]
+            .where(col(InterviewRow.state).not_in(("done", "cancelled")))
         )
         return int(found.scalar() or 0)
 

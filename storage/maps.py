@@ -5,25 +5,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage.records import Conflict, MapSummary, Page, VersionInfo
 from storage.tables import (
+    ActionRow,
     ChecklistTickRow,
     InterviewRow,
     MapRow,
     MapVersionRow,
+    OpportunityVoteRow,
     ReminderRow,
     now,
 )
 
 NUMBER_ATTEMPTS = 20
 # Tables that hang off a map and go with it.
-_MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow)
+_MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow, OpportunityVoteRow, ActionRow)
 
 
 class Maps:
@@ -83,7 +86,7 @@ class Maps:
         )
         return found.scalars().first()
 
-    async def list(self, chat_id: str, page: int = 1, per_page: int = 5) -> Page:
+    async def listing(self, chat_id: str, page: int = 1, per_page: int = 5) -> Page:
         """One page of the chat's maps, the latest changed first; a page past the end is the
         last page."""
         total = (
@@ -96,7 +99,7 @@ class Maps:
         rows = await self.s.execute(
             select(MapRow)
             .where(MapRow.chat_id == chat_id)
-            .order_by(MapRow.updated_at.desc(), MapRow.number.desc())  # type: ignore[attr-defined]
+            .order_by(col(MapRow.updated_at).desc(), col(MapRow.number).desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
         )
@@ -140,7 +143,7 @@ class Maps:
         summary = await self.save(chat_id, journey_map)
         await self.s.execute(
             update(MapRow)
-            .where(MapRow.chat_id == chat_id, MapRow.number == summary.number)
+            .where(col(MapRow.chat_id) == chat_id, col(MapRow.number) == summary.number)
             .values(copied_from_id=source.id)
         )
         return summary
@@ -163,12 +166,12 @@ class Maps:
         if row is None:
             return False
         for table in _MAP_TABLES:
-            await self.s.execute(delete(table).where(table.map_id == row.id))
+            await self.s.execute(delete(table).where(col(table.map_id) == row.id))
         await self.s.execute(
-            update(MapRow).where(MapRow.copied_from_id == row.id).values(copied_from_id=None)
+            update(MapRow).where(col(MapRow.copied_from_id) == row.id).values(copied_from_id=None)
         )
         await self.s.execute(
-            update(InterviewRow).where(InterviewRow.map_id == row.id).values(map_id=None)
+            update(InterviewRow).where(col(InterviewRow.map_id) == row.id).values(map_id=None)
         )
         await self.s.delete(row)
         return True
@@ -180,7 +183,7 @@ class Maps:
         found = await self.s.execute(
             select(MapVersionRow.version, MapVersionRow.created_at)
             .where(MapVersionRow.map_id == row.id)
-            .order_by(MapVersionRow.version)
+            .order_by(col(MapVersionRow.version))
         )
         return [VersionInfo(v, at) for v, at in found.all()]
 
@@ -194,7 +197,7 @@ class Maps:
             return False
         await self.s.execute(
             delete(ChecklistTickRow).where(
-                ChecklistTickRow.map_id == row.id, ChecklistTickRow.item == item
+                col(ChecklistTickRow.map_id) == row.id, col(ChecklistTickRow.item) == item
             )
         )
         if ticked:

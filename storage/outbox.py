@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.records import Parcel
 from storage.tables import OutboxRow, now
@@ -50,17 +51,11 @@ class Outbox:
         at = now()
         oldest = (
             await self.s.execute(
-                select(
-                    OutboxRow.id,
-                    OutboxRow.thread_id,
-                    OutboxRow.payload,
-                    OutboxRow.progress,
-                    OutboxRow.attempts,
-                    OutboxRow.inflight,
-                )
-                .where(OutboxRow.chat_id == chat_id, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
-                .order_by(OutboxRow.id)
+                select(OutboxRow.id, OutboxRow.thread_id, OutboxRow.payload, OutboxRow.progress)
+                .where(OutboxRow.chat_id == chat_id, col(OutboxRow.sent_at).is_(None))
+                .order_by(col(OutboxRow.id))
                 .limit(1)
+                .add_columns(col(OutboxRow.attempts), col(OutboxRow.inflight))
             )
         ).first()
         if oldest is None:
@@ -72,9 +67,9 @@ class Outbox:
         claimed = await self.s.execute(
             update(OutboxRow)
             .where(
-                OutboxRow.id == oldest.id,
-                OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
-                OutboxRow.due_at <= at,
+                col(OutboxRow.id) == oldest.id,
+                col(OutboxRow.sent_at).is_(None),
+                col(OutboxRow.due_at) <= at,
                 _free(at, by),
             )
             .values(
@@ -99,27 +94,29 @@ class Outbox:
     async def sending(self, parcel_id: int, part: int) -> None:
         """The part's request has gone out whole."""
         await self.s.execute(
-            update(OutboxRow).where(OutboxRow.id == parcel_id).values(inflight=part)
+            update(OutboxRow).where(col(OutboxRow.id) == parcel_id).values(inflight=part)
         )
 
     async def extend(self, parcel_id: int, by: str, lease: float) -> None:
         await self.s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == parcel_id, OutboxRow.claimed_by == by)
+            .where(col(OutboxRow.id) == parcel_id, col(OutboxRow.claimed_by) == by)
             .values(claimed_until=now() + timedelta(seconds=lease))
         )
 
     async def progressed(self, parcel_id: int, parts: int) -> None:
         """`parts` parts of a several-message row are out (a resend starts after them)."""
         await self.s.execute(
-            update(OutboxRow).where(OutboxRow.id == parcel_id).values(progress=parts, inflight=None)
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == parcel_id)
+            .values(progress=parts, inflight=None)
         )
 
     async def sent(self, parcel_id: int, note: str | None = None) -> None:
         """Done with the row: sent, or given up (`note` says why)."""
         await self.s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == parcel_id)
+            .where(col(OutboxRow.id) == parcel_id)
             .values(
                 sent_at=now(),
                 inflight=None,
@@ -133,7 +130,7 @@ class Outbox:
         """The send failed for now: release the row, to be tried again from `due`."""
         await self.s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == parcel_id)
+            .where(col(OutboxRow.id) == parcel_id)
             .values(
                 due_at=due,
                 inflight=None,
@@ -149,7 +146,7 @@ class Outbox:
         without counting a failed attempt."""
         await self.s.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == parcel_id)
+            .where(col(OutboxRow.id) == parcel_id)
             .values(
                 due_at=now() + timedelta(seconds=seconds),
                 inflight=None,
@@ -164,7 +161,7 @@ class Outbox:
         found = await self.s.execute(
             select(OutboxRow.chat_id)
             .where(
-                OutboxRow.sent_at.is_(None),  # type: ignore[union-attr]
+                col(OutboxRow.sent_at).is_(None),
                 OutboxRow.due_at <= at,
                 _free(at, by),
             )
@@ -175,7 +172,7 @@ class Outbox:
 
     async def backlog(self) -> int:
         found = await self.s.execute(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
+            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.sent_at).is_(None))
         )
         return found.scalar() or 0
 
@@ -183,23 +180,21 @@ class Outbox:
         """The payloads still to send to a chat, oldest first (for tests and `doctor`)."""
         found = await self.s.execute(
             select(OutboxRow.payload)
-            .where(OutboxRow.chat_id == chat_id, OutboxRow.sent_at.is_(None))  # type: ignore[union-attr]
-            .order_by(OutboxRow.id)
+            .where(OutboxRow.chat_id == chat_id, col(OutboxRow.sent_at).is_(None))
+            .order_by(col(OutboxRow.id))
         )
         return list(found.scalars())
 
     async def purge(self, before: datetime) -> int:
         """Forget rows sent before `before`."""
-        result = await self.s.execute(
-            delete(OutboxRow).where(OutboxRow.sent_at < before)  # type: ignore[operator]
-        )
+        result = await self.s.execute(delete(OutboxRow).where(col(OutboxRow.sent_at) < before))
         return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def _free(at: datetime, by: str):  # type: ignore[no-untyped-def]
+def _free(at: datetime, by: str):
     """Nobody holds the row, its holder's lease ran out, or the holder is `by` itself."""
     return or_(
-        OutboxRow.claimed_until.is_(None),  # type: ignore[union-attr]
-        OutboxRow.claimed_until < at,  # type: ignore[operator]
-        OutboxRow.claimed_by == by,
+        col(OutboxRow.claimed_until).is_(None),
+        col(OutboxRow.claimed_until) < at,
+        col(OutboxRow.claimed_by) == by,
     )

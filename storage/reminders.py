@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.records import DueReminder
 from storage.tables import MapRow, ReminderRow, now
@@ -31,15 +32,15 @@ class Reminders:
 
     async def next_at(self) -> datetime | None:
         found = await self.s.execute(
-            select(func.min(ReminderRow.due_at)).where(ReminderRow.sent_at.is_(None))  # type: ignore[union-attr]
+            select(func.min(ReminderRow.due_at)).where(col(ReminderRow.sent_at).is_(None))
         )
         return found.scalar()
 
     async def due(self, at: datetime | None = None) -> list[DueReminder]:
         found = await self.s.execute(
             select(ReminderRow.id, ReminderRow.chat_id, MapRow.number)
-            .join(MapRow, MapRow.id == ReminderRow.map_id)
-            .where(ReminderRow.sent_at.is_(None), ReminderRow.due_at <= (at or now()))  # type: ignore[union-attr]
+            .join(MapRow, col(MapRow.id) == col(ReminderRow.map_id))
+            .where(col(ReminderRow.sent_at).is_(None), col(ReminderRow.due_at) <= (at or now()))
         )
         return [DueReminder(*row) for row in found.all()]
 
@@ -47,7 +48,7 @@ class Reminders:
         """Take the reminder for this instance; False when another took it first."""
         result = await self.s.execute(
             update(ReminderRow)
-            .where(ReminderRow.id == reminder_id, ReminderRow.sent_at.is_(None))  # type: ignore[union-attr]
+            .where(col(ReminderRow.id) == reminder_id, col(ReminderRow.sent_at).is_(None))
             .values(sent_at=at or now(), claimed_by=instance)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]

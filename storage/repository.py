@@ -33,6 +33,7 @@ from flows.interview import Interview
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage import database
+from storage.actions import Actions
 from storage.chats import Chats, KnownLanguages, Ledger
 from storage.interviews import Interviews, RecentWrites
 from storage.maps import Maps
@@ -102,6 +103,7 @@ class Unit:
         self.interviews = Interviews(session, recent, self._after_commit.append)
         self.maps = Maps(session)
         self.reminders = Reminders(session)
+        self.actions = Actions(session)
         self.outbox = Outbox(session)
 
     def committed(self) -> None:
@@ -277,7 +279,7 @@ class Store:
         return await self.run(body)
 
     async def list_maps(self, chat_id: str, page: int = 1, per_page: int = 5) -> Page:
-        return await self.run(lambda u: u.maps.list(chat_id, page, per_page))
+        return await self.run(lambda u: u.maps.listing(chat_id, page, per_page))
 
     async def get_map(
         self, chat_id: str, number: int, version: int | None = None
@@ -327,17 +329,6 @@ class Store:
 
     async def next_reminder_at(self) -> datetime | None:
         return await self.run(lambda u: u.reminders.next_at())
-
-    async def claim_due_reminders(
-        self, instance: str, at: datetime | None = None
-    ) -> list[DueReminder]:
-        """Reminders that are due, each claimed by exactly one bot instance."""
-        candidates = await self.run(lambda u: u.reminders.due(at))
-        claimed = []
-        for reminder in candidates:
-            if await self.run(lambda u, r=reminder: u.reminders.claim(r.id, instance, at)):
-                claimed.append(reminder)
-        return claimed
 
     async def outbox_backlog(self) -> int:
         return await self.run(lambda u: u.outbox.backlog())

@@ -4,11 +4,15 @@ The interview in progress is kept as the engine's JSON (it changes on every answ
 only ever read whole); a finished map is a row with its header (number, title, type,
 version) and every version of it whole as JSON, so older versions stay readable and can be
 compared. The map's content is read from that JSON only (the one-row-per-answer copy was
-dropped in migration 0004: nothing read it)."""
+dropped in migration 0004: nothing read it).
+
+A column used in a query expression goes through sqlmodel's `col()` where the type checker
+would otherwise see the field's Python type (`OutboxRow.sent_at` is a `datetime | None`, and
+`OutboxRow.sent_at.is_(None)` type-checks only as `col(OutboxRow.sent_at).is_(None)`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -148,3 +152,45 @@ class QuestionMessageRow(SQLModel, table=True):
     scope: str = Field(max_length=64)
     position: str = Field(max_length=64)  # flows Position.token()
     created_at: datetime = Field(default_factory=now)
+
+
+class OpportunityVoteRow(SQLModel, table=True):
+    """One person's rating of one opportunity of a map: impact and effort, low 1 to high 3
+    (flows/priorities.py). The opportunity is named by its id (stage name and text)."""
+
+    __tablename__ = "opportunity_votes"
+    __table_args__ = (UniqueConstraint("map_id", "opportunity", "voter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    opportunity: str = Field(max_length=16)
+    voter_id: str = Field(max_length=64)
+    voter_name: str = Field(default="", max_length=200)
+    impact: int | None = None
+    effort: int | None = None
+    at: datetime = Field(default_factory=now)
+
+
+class ActionRow(SQLModel, table=True):
+    """An opportunity the chat turned into an action: who does it, by when, how far it is.
+
+    Made when someone presses "make it an action" (no owner or date yet: a draft, asked for
+    next). `remind_at` is when the owner is asked whether it is done: set from the due date,
+    cleared by the instance that claims the reminder (sent once), set again by a snooze."""
+
+    __tablename__ = "actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(foreign_key="chats.id", index=True, max_length=64)
+    map_id: int = Field(foreign_key="maps.id", index=True)
+    opportunity: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: str = Field(default="", max_length=64)  # a Telegram user id, or "" (a name)
+    owner_name: str = Field(default="", max_length=200)  # "@andi", "Andi Saputra", "Sari"
+    due_on: date | None = None
+    status: str = Field(default="todo", max_length=8)  # flows.priorities.Status
+    remind_at: datetime | None = Field(default=None, index=True)
+    reminded_by: str = Field(default="", max_length=64)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=now)
+    updated_at: datetime = Field(default_factory=now)

@@ -114,9 +114,10 @@ class Owner:
             return self._tap(self.kind or "other")
         if position.state == "depth":
             return self._tap(self.depth)
-        if step.kind == Kind.EMOTION:
-            faces = [v for v in values if v not in ("next",)]
-            return self._tap(faces[min(3, len(faces) - 1)])
+        if step.kind == Kind.EMOTION:  # a face (+1) for each persona in turn
+            done = self._done_here.get(position, 0)
+            self._done_here[position] = done + 1
+            return self._tap(f"{done % max(1, len(iv.map.personas))}:1")
         if step.kind == Kind.TEXT:
             if values:
                 return self._tap(values[0])

@@ -143,8 +143,8 @@ async def test_metrics_count_updates_and_health_is_ok(
         kind = ("journeybot_updates_total", (("kind", "message"),))
         assert before.get(kind, 0) == 0
         assert ("journeybot_interviews_in_progress", ()) in before
-        # The outbox gauge is read from a callable registered at start-up: none yet.
-        assert not any(name == "journeybot_outbox_backlog" for name, _ in before)
+        # The outbox gauge is read from the database when /metrics is asked: nothing waiting.
+        assert before[("journeybot_outbox_backlog", ())] == 0
 
         me = await someone_starts(api)
         await me.sees("map their customers")
@@ -156,6 +156,21 @@ async def test_metrics_count_updates_and_health_is_ok(
         assert after[("journeybot_updates_total", (("kind", "callback_query"),))] == 1
         assert after[("journeybot_reply_latency_seconds_count", ())] >= 2
         assert after[("journeybot_interviews_in_progress", ())] == 1
+        # Both replies were confirmed sent before the person saw them.
+        assert after[("journeybot_outbox_backlog", ())] == 0
+
+        # Telegram failing a send: the reply waits in the outbox, and the gauge shows it until
+        # the retry gets through.
+        api.fail_next("sendMessage", status=500, times=2)
+        await me.presses("Current state")
+        backlog = ("journeybot_outbox_backlog", ())
+        seen = []
+        for _ in range(100):
+            seen.append(samples((await get(port, "/metrics")).text)[backlog])
+            if seen[-1] == 0 and max(seen) > 0:
+                break
+            await asyncio.sleep(0.1)
+        assert max(seen) >= 1 and seen[-1] == 0, seen
         assert (await get(port, "/nothing")).status_code == 404
     finally:
         await bot.stop()
@@ -676,4 +691,17 @@ async def test_doctor_against_the_fake_bot_api(
         doctor, tmp_path, **{**env, "JOURNEYBOT_API_URL": f"http://127.0.0.1:{closed}"}
     )
     assert away.returncode == 1 and "✗ Bot API: cannot reach" in away.stdout
-    assert "Traceback" not in first.stderr + healthy.stderr + hooked.stderr + away.stderr
+
+    # Redis for several instances: checked only when set, and a password never shown.
+    shared = await asyncio.to_thread(
+        doctor, tmp_path, **env, JOURNEYBOT_REDIS_URL="redis://127.0.0.1:6379/0"
+    )
+    if "✓ Redis: 127.0.0.1:6379/0 answers" not in shared.stdout:
+        assert "✗ Redis" in shared.stdout, shared.stdout  # no Redis here: said plainly
+    gone = await asyncio.to_thread(
+        doctor, tmp_path, **env, JOURNEYBOT_REDIS_URL=f"redis://:pw123@127.0.0.1:{closed}/0"
+    )
+    assert gone.returncode == 1 and f"✗ Redis: 127.0.0.1:{closed}/0 unreachable" in gone.stdout
+    assert "pw123" not in gone.stdout
+    outputs = (first, healthy, hooked, away, shared, gone)
+    assert not any("Traceback" in done.stderr for done in outputs)

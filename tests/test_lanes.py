@@ -203,3 +203,22 @@ def test_the_declarations_are_consistent() -> None:
         assert lane.required_for <= lane.map_types, lane
         findings_named = {lane.answers_problems, lane.needed_each_stage, lane.crowded[1]} - {""}
         assert findings_named <= kinds, lane
+
+
+def test_a_stage_takes_its_lanes_by_their_field_names() -> None:
+    """`Stage(touchpoints=[...], owner=Item(...))` (as renderers/worker.py's warm-up writes
+    it) fills the lanes: the field names are the lanes' JSON names, gathered before
+    validation."""
+    from flows.model import Author, Item, Stage
+
+    who = Author(id="1", name="Ania")
+    stage = Stage(
+        name="Order",
+        touchpoints=[Item(text="Phone", author=who)],
+        owner=Item(text="Ola", author=who),
+    )
+    assert stage.texts("touchpoints") == ["Phone"]
+    answer = stage.answer("owner")
+    assert answer is not None and answer.text == "Ola"
+    assert stage.texts("pains") == []
+    assert json.loads(stage.model_dump_json())["owner"]["text"] == "Ola"

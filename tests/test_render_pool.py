@@ -168,3 +168,16 @@ async def test_time_in_the_queue_does_not_count_against_the_timeout() -> None:
     assert spent > pool.timeout  # the last job waited longer than the timeout allows a render
     assert sorted(positions) == list(range(11))  # the first starts at once, 11 wait their turn
     assert seen_waiting == 11
+
+
+async def test_ctrl_c_in_the_terminal_leaves_the_workers_drawing() -> None:
+    """Ctrl-C reaches the whole process group; the owner decides when the pool stops, so a
+    worker neither dies nor prints a traceback of its own."""
+    journey_map = load_example("kopi-senja")
+    async with RenderPool(workers=1, timeout=60) as pool:
+        (worker,) = pool.worker_pids()
+        os.kill(worker, signal.SIGINT)
+        await asyncio.sleep(0.3)
+        assert _running(worker)
+        assert (await pool.render(journey_map, "png")).startswith(b"\x89PNG")
+        assert pool.replaced == 0 and pool.worker_pids() == [worker]

@@ -291,11 +291,17 @@ async def test_a_due_reminder_is_claimed_by_exactly_one_instance(store: Store) -
     past = datetime.now(UTC) - timedelta(seconds=1)
     assert await store.add_reminder(CHAT, number, past)
     assert await store.add_reminder(CHAT, number, past + timedelta(days=30))
-    claims = await asyncio.gather(*(store.claim_due_reminders(f"bot{i}") for i in range(4)))
+
+    async def claim_due(instance: str) -> list:
+        """What the bot's reminder loop does (bot/reminders.py): each due one, claimed."""
+        due = await store.run(lambda u: u.reminders.due())
+        return [r for r in due if await store.run(lambda u, r=r: u.reminders.claim(r.id, instance))]
+
+    claims = await asyncio.gather(*(claim_due(f"bot{i}") for i in range(4)))
     assert sum(len(c) for c in claims) == 1
     (claimed,) = [c for batch in claims for c in batch]
     assert (claimed.chat_id, claimed.map_number) == (CHAT, number)
-    assert await store.claim_due_reminders("late") == []
+    assert await claim_due("late") == []
     later = await store.next_reminder_at()
     assert later is not None and later > datetime.now(UTC) + timedelta(days=29)
     assert not await store.add_reminder(OTHER_CHAT, number, past)  # not that chat's map

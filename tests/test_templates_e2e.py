@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import callbacks
 from flows import templates
 from tests.e2e import BotProcess, Person, stored
 from tests.fakebotapi import FakeBotApi, SentMessage
@@ -48,7 +49,7 @@ async def _interview(api: FakeBotApi, sqlite_url: str) -> None:
     assert "Quick map" in depth.content
     await me.presses("⚡ Quick map")
     title = await me.sees("What business or product is this map about?")
-    assert "Question 4 of about 28" in title.content
+    assert "Question 4 of about 23" in title.content
     answers("Roti Ani")
     await me.sees("What should this map help you achieve?")
     answers("More cake orders for birthdays")
@@ -78,10 +79,15 @@ async def _interview(api: FakeBotApi, sqlite_url: str) -> None:
                 answers(f"Our own {lane} {index}")
                 asked = await me.sees("Saved (1 added")
             await me.presses("Next ▶", message_id=asked.message_id)
-            if lane == "touchpoints":
-                for persona in templates.personas("bakery", "en"):
-                    rating = await me.sees(f"how does {persona.name} feel here")
-                    await me.presses("🙂 +1 good", message_id=rating.message_id)
+            if lane == "touchpoints":  # one question for both personas: a face for each
+                rating = await me.sees(lambda m, s=stage: "feel" in m.content and s in m.content)
+                for persona in range(2):
+                    data = callbacks.pack(callbacks.ANSWER, f"emotion:{index}", f"{persona}:1")
+                    mark = api.mark()
+                    api.press_button(me.chat, owner, rating.message_id, data)
+                    await api.wait_for(
+                        lambda m, r=rating: m.message_id == r.message_id, chat=me.chat, since=mark
+                    )
     await me.sees("Here is your map so far")
     await me.presses("✅ Finish and draw the map")
     await me.sees(lambda m: m.method == "sendPhoto", timeout=60)

@@ -1095,6 +1095,20 @@ class BotCore:
             return self.pending_updates[0], False
         return None
 
+    def next_for_webhook_chat(self, busy: set[object]) -> tuple[object, JSON] | None:
+        """The oldest pending update of a chat that has no update on its way, with that chat."""
+        allowed = self.webhook.allowed_updates if self.webhook else None
+        self.pending_updates = [u for u in self.pending_updates if self._allowed(u, allowed)]
+        for update in self.pending_updates:
+            key = _chat_of(update)
+            if key in busy:
+                continue
+            return key, update
+        return None
+
+    def ack_webhook_update(self, update: JSON) -> None:
+        self.pending_updates = [u for u in self.pending_updates if u is not update]
+
     def ack_webhook(self, update: JSON, redelivery: bool) -> None:
         queue = self.redeliveries if redelivery else self.pending_updates
         if queue and queue[0] is update:
@@ -1169,3 +1183,14 @@ class BotCore:
                 info["last_error_date"] = self.webhook.last_error_date
                 info["last_error_message"] = self.webhook.last_error_message
         return info
+
+
+def _chat_of(update: JSON) -> object:
+    """The chat an update belongs to (its own update_id when it has none): Telegram's Bot API
+    server keeps one queue per chat for a webhook."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat")
+            if isinstance(chat, dict) and "id" in chat:
+                return chat["id"]
+    return ("update", update["update_id"])

@@ -92,6 +92,7 @@ class FakeBotApi(Simulation):
         strict_html_entities: bool = False,
         webhook_retry_delay: float = 0.2,
         webhook_timeout: float = 10.0,
+        webhook_parallel: bool = False,
         control_api: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -117,6 +118,10 @@ class FakeBotApi(Simulation):
         self.port = port
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
+        # Telegram's Bot API server posts to a webhook over up to `max_connections` connections
+        # at once, one chat's updates strictly one after another; off by default, where every
+        # update waits for the one before it (simpler to reason about in most tests).
+        self.webhook_parallel = webhook_parallel
         self.control_api = control_api
         self.webhook_deliveries: list[tuple[int, int | str]] = []  # (update_id, status | error)
 
@@ -476,6 +481,9 @@ class FakeBotApi(Simulation):
         self._fire()
 
     async def _webhook_loop(self) -> None:
+        if self.webhook_parallel:
+            await self._webhook_loop_per_chat()
+            return
         timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while not self._closing:
@@ -501,6 +509,45 @@ class FakeBotApi(Simulation):
                         hook.last_error_message = error
                 if error is not None:
                     await asyncio.sleep(self.webhook_retry_delay)
+
+    async def _webhook_loop_per_chat(self) -> None:
+        """Different chats at once, up to the webhook's max_connections; one chat in order."""
+        timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+        busy: dict[object, asyncio.Task[None]] = {}
+
+        async def deliver(hook: Webhook, key: object, update: JSON) -> None:
+            try:
+                status, error = await self._post_update(session, hook, update)
+                with self.core.lock:
+                    self.webhook_deliveries.append((update["update_id"], status or error))
+                    if error is None:
+                        self.core.ack_webhook_update(update)
+                if error is not None:
+                    await asyncio.sleep(self.webhook_retry_delay)
+            finally:
+                del busy[key]
+                self._fire()
+
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while not self._closing:
+                event = self._changed
+                with self.core.lock:
+                    hook = self.core.webhook
+                    if hook is None:
+                        break
+                    found = (
+                        self.core.next_for_webhook_chat(set(busy))
+                        if len(busy) < hook.max_connections
+                        else None
+                    )
+                if found is None:
+                    if event is not None:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                key, update = found
+                busy[key] = asyncio.get_running_loop().create_task(deliver(hook, key, update))
+            await asyncio.gather(*busy.values(), return_exceptions=True)
 
     async def _post_update(
         self, session: aiohttp.ClientSession, hook: Webhook, update: JSON
