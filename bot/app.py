@@ -101,6 +101,12 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         budget=budget_for(settings),
     )
     desk.budget = courier.budget
+    if settings.webapp_url:
+        from bot.webapp.buttons import open_map
+
+        desk.open_button = lambda chat, number, lang, username: open_map(
+            settings, chat, number, lang, username
+        )
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -150,6 +156,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     if not settings.webhook_url:
         builder = builder.updater(None)  # we poll ourselves (bot/polling.py)
     app = builder.build()
+    app.bot_data["courier"] = courier  # the Mini App's summaries go out through it too
     app.add_handler(TypeHandler(Update, journey.on_update))
     app.add_error_handler(on_error)
     return app

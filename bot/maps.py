@@ -405,6 +405,8 @@ class Desk:
         self.bot: Bot | None = None  # for "uploading…" in the chat while a picture is drawn
         self._courtesies: set[asyncio.Task] = set()
         self.budget: Budget | None = None  # the courier's, so courtesies count too
+        # The "Open map" button under a map (bot/webapp/buttons.py), when there is a web app.
+        self.open_button: Callable[[str, int, str, str | None], Any] | None = None
 
     async def plan(self, post: posts.Post, parcel: Parcel) -> list[Part]:
         simple = simple_parts(post, parcel)
@@ -489,6 +491,10 @@ class Desk:
             )
 
         pictures = _Once(draw)
+        opener = None
+        if self.open_button is not None:
+            username = self.bot.username if self.bot is not None else None
+            opener = self.open_button(parcel.chat_id, post.number, lang, username)
         label = tr(journey_map.language, f"maptype.{journey_map.map_type or 'current'}")
         photo_caption = caption(
             tr(
@@ -515,9 +521,13 @@ class Desk:
                     for k, photo in enumerate(drawn.photos)
                 ]
                 sent = await bot.send_media_group(chat, album, message_thread_id=thread)
-                return sent[0]
+                return sent[0]  # (an album takes no buttons: the file below has it)
             return await bot.send_photo(
-                chat, drawn.photos[0], caption=photo_caption, message_thread_id=thread
+                chat,
+                drawn.photos[0],
+                caption=photo_caption,
+                message_thread_id=thread,
+                reply_markup=opener,
             )
 
         async def document(bot: Bot) -> Any:
@@ -529,6 +539,7 @@ class Desk:
                 InputFile(drawn.full_png, filename=file_name(journey_map, post.number, "png")),
                 caption=caption(tr(lang, "bot.map_file_caption")),
                 message_thread_id=thread,
+                reply_markup=opener if len(drawn.photos) > 1 else None,
             )
 
         def photos_posted() -> int:

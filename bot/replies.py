@@ -44,16 +44,22 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         return None
     token = reply.position.token()
     commands = reply.commands
-    if group and reply.position.step.kind == Kind.LIST and "done" not in commands:
-        # Members' answers are confirmed by reactions, so the question itself carries the
-        # facilitator's Done from the start.
+    kind = reply.position.step.kind
+    if group and kind in (Kind.LIST, Kind.EMOTION) and "done" not in commands:
+        # Members' answers are confirmed by reactions, and everyone rates until the
+        # facilitator moves on, so the question itself carries the facilitator's Done.
         commands = (*commands, "done")
     buttons = [
         InlineKeyboardButton(tr.render(c.label, lang), callback_data=_answer(token, c.value))
         for c in reply.choices
     ]
     rows = [[button] for button in buttons]
-    if len(buttons) > TALL_KEYBOARD:
+    if reply.rows:  # the emotion question: a persona's name, then its row of faces
+        rows, at = [], 0
+        for size in reply.rows:
+            rows.append(buttons[at : at + size])
+            at += size
+    elif len(buttons) > TALL_KEYBOARD:
         # The review screen's many jump targets: the first (Finish) alone, then two a row, so
         # the keyboard fits a phone screen.
         rest = buttons[1:]

@@ -11,18 +11,22 @@ from datetime import datetime
 
 from flows import answers, targets
 from flows.answers import Invalid
-from flows.i18n import Text, t
+from flows.i18n import Join, Text, t
 from flows.interview import Event, Interview, Position, positions
 from flows.machine import move
-from flows.model import Author, Item, JourneyMap, Rating, Stage
+from flows.model import Absence, Author, Item, JourneyMap, Rating, Stage
 from flows.questions import (
     FINISH,
+    NOT_PART,
+    PICK,
     REVIEW,
+    ROW,
     Reply,
     current_items,
     default_stage_keys,
-    emotion_label,
+    face_words,
     question,
+    rating_label,
 )
 from flows.spec import LANGUAGES, pick_language
 from flows.steps import Kind, Step, step
@@ -100,17 +104,34 @@ def _answer(iv: Interview, ev: Event) -> Outcome:
         return _advance(iv)
     if current.kind == Kind.EMOTION:
         return _rate(iv, ev, iv.position)
+    if isinstance(target, targets.TextTarget) and ev.kind == "choice":
+        return _pick_proposal(iv, ev, target)
     if ev.kind == "choice" and not (current.state == "stages" and ev.value == "default"):
         raise Invalid("error.unknown_choice")
     if isinstance(target, targets.TextTarget):
         text = answers.check_length(answers.single_line(ev.value), current.max_chars)
-        target.write(iv.map, iv.position, Item(text=text, author=ev.author, at=ev.at))
+        item = Item(text=text, author=ev.author, at=ev.at)
+        target.write(iv.map, iv.position, item)
+        if iv.group and not _leads(iv, ev):
+            # A member's answer is a proposal: the latest stands unless the facilitator
+            # picks another (or answers themselves) when moving on.
+            iv.proposals.append(item)
+            return Outcome(iv, [question(iv)])
         return _advance(iv)
     if current.state == "stages" and _is_default_stages(iv, ev):
         names = [t(iv.lang, key) for key in default_stage_keys(iv.map.map_type)]
         iv.map.stages = [Stage(name=name, author=ev.author) for name in names]
         return _advance(iv)
     return _add_items(iv, ev, iv.position)
+
+
+def _pick_proposal(iv: Interview, ev: Event, target: targets.TextTarget) -> Outcome:
+    """The facilitator takes one of the members' proposals for a one-answer question."""
+    kind, _, number = ev.value.partition(":")
+    if kind != PICK or not number.isdigit() or int(number) >= len(iv.proposals):
+        raise Invalid("error.unknown_choice")
+    target.write(iv.map, iv.position, iv.proposals[int(number)])
+    return _advance(iv)
 
 
 def _match_choice(iv: Interview, ev: Event) -> str:
@@ -134,30 +155,75 @@ def _is_default_stages(iv: Interview, ev: Event) -> bool:
 
 
 def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
-    if ev.kind == "choice":
-        try:
-            score, word = answers.parse_emotion(ev.value)
-        except Invalid:
-            raise Invalid("error.unknown_choice") from None
-    else:
-        score, word = answers.parse_emotion(ev.value)
-    rated = position.step
-    assert isinstance(rated.target, targets.LaneRatings) and position.stage is not None
-    word = answers.check_length(word, rated.max_chars) if word else ""
-    persona = iv.map.personas[position.persona or 0].name
+    """Faces for the personas at a stage: a button (one persona) or typed ("Rina -1, Budi
+    good", or a bare score for the next persona). In a private chat the interview moves on
+    once every persona has an answer; in a group the question stays open to everyone until
+    the facilitator moves on."""
+    assert position.stage is not None
     stage = iv.map.stages[position.stage]
-    rating = Rating(persona=persona, score=score, word=word, author=ev.author, at=ev.at)
-    rated.target.rate(iv.map, position, rating)
-    if position != iv.position or (iv.group and not _is_facilitator(iv, ev)):
-        note = say(
-            "ack.rating",
-            name=ev.author.name,
-            persona=persona,
-            stage=stage.name,
-            score=emotion_label(score),
+    names = iv.map.persona_names()
+    here = position == iv.position
+    if ev.kind == "choice":
+        given = [_rating_choice(ev.value, names)]
+    else:
+        given = answers.parse_ratings(ev.value, names, face_words())
+    done: list[tuple[int, int | None, str]] = []
+    for index, score, word in given:
+        if index is None:
+            index = _next_persona(iv, stage, ev.author, [d[0] for d in done], here)
+        word = answers.check_length(word, position.step.max_chars) if word else ""
+        done.append((index, score, word))
+    for index, score, word in done:  # nothing is kept unless all of it could be read
+        persona = names[index]
+        if score is None:
+            stage.mark_absent(Absence(persona=persona, author=ev.author, at=ev.at))
+        else:
+            rating = Rating(persona=persona, score=score, word=word, author=ev.author, at=ev.at)
+            stage.rate(rating)
+        if here and index not in iv.rated_here:
+            iv.rated_here.append(index)
+    if not here or iv.group:
+        summary = [
+            Text.of("rated", persona=names[i], score=rating_label(score)) for i, score, _ in done
+        ]
+        note = noted(
+            "ack.ratings", name=ev.author.name, stage=stage.name, ratings=Join.of(summary, ", ")
         )
         return Outcome(iv, [note])
-    return _advance(iv)
+    if len(set(iv.rated_here)) >= len(names):
+        return _advance(iv)
+    return Outcome(iv, [question(iv)])
+
+
+def _rating_choice(value: str, names: list[str]) -> tuple[int | None, int | None, str]:
+    """A face button's value: `<persona>:<score>`, `<persona>:x` (no part here) or
+    `<persona>:?` (the persona's name above its row of faces)."""
+    persona, _, score = value.partition(":")
+    if not persona.isdigit() or int(persona) >= len(names):
+        raise Invalid("error.unknown_choice")
+    index = int(persona)
+    if score == NOT_PART:
+        return index, None, ""
+    if score == ROW:
+        raise Invalid("error.rate_row", persona=names[index])
+    try:
+        return index, answers.parse_emotion(score)[0], ""
+    except Invalid:
+        raise Invalid("error.unknown_choice") from None
+
+
+def _next_persona(iv: Interview, stage: Stage, author: Author, taken: list[int], here: bool) -> int:
+    """The persona a score typed without a name is for: the first not answered yet (by this
+    person, in a group), else the only one."""
+    names = iv.map.persona_names()
+    for index, name in enumerate(names):
+        private = here and not iv.group
+        answered = index in iv.rated_here if private else stage.answered_by(name, author)
+        if index not in taken and not answered:
+            return index
+    if len(names) == 1:
+        return 0
+    raise Invalid("error.rate_which", example=f"{names[0]} -1, {names[1]} 2")
 
 
 def _add_items(iv: Interview, ev: Event, position: Position) -> Outcome:
@@ -263,7 +329,9 @@ def _leading(iv: Interview, ev: Event) -> bool:
     if ev.kind == "command":
         return ev.value in LEADER_COMMANDS
     late = ev.target is not None and ev.target != iv.position
-    return not late and step(iv.state).kind in LEADER_STEPS
+    kind = step(iv.state).kind
+    picks = ev.kind == "choice" and kind == Kind.TEXT  # a proposal taken
+    return not late and (kind in LEADER_STEPS or picks)
 
 
 def _command(iv: Interview, ev: Event) -> Outcome:
@@ -344,10 +412,9 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
     if chosen.kind == Kind.REVIEW or not chosen.applies(iv.map.map_type):
         raise Invalid("error.unknown_choice")
     stage = _stage_index(iv, stage_text) if chosen.per_stage else None
-    persona = 0 if chosen.per_persona else None
     iv.review_stage = None
     iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
-    move(iv, "edit", Position(state=state, stage=stage, persona=persona))
+    move(iv, "edit", Position(state=state, stage=stage))
     return Outcome(iv, [question(iv)])
 
 

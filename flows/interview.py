@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from flows.model import Author, JourneyMap
+from flows.model import Author, Item, JourneyMap
+from flows.spec import ratings_lane
 from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
@@ -57,9 +58,7 @@ def positions(journey_map: JourneyMap) -> list[Position]:
             continue
         loop_done = True
         for stage in range(len(journey_map.stages)):
-            for lane_step in stage_steps:
-                personas = range(len(journey_map.personas)) if lane_step.per_persona else [None]
-                out += [Position(state=lane_step.state, stage=stage, persona=p) for p in personas]
+            out += [Position(state=lane_step.state, stage=stage) for lane_step in stage_steps]
     return out
 
 
@@ -74,6 +73,12 @@ class Interview(BaseModel):
     revisit: bool = False
     # On the review screen, the stage whose lanes are being offered for editing.
     review_stage: int | None = None
+    # The personas rated (or said to have no part) since the emotion question was asked: in a
+    # private chat the interview moves on once each has an answer.
+    rated_here: list[int] = []
+    # A group's proposals for a one-answer question (who proposed what); the facilitator
+    # picks one, or the latest stands when they move on.
+    proposals: list[Item] = []
     group: bool = False
     facilitator: Author | None = None
 
@@ -88,12 +93,22 @@ class Interview(BaseModel):
                 p.get("name") for p in journey_map.get("personas") or [] if isinstance(p, dict)
             }
             for stage in journey_map.get("stages") or []:
-                if isinstance(stage, dict) and isinstance(stage.get("emotions"), list):
-                    stage["emotions"] = [
-                        r
-                        for r in stage["emotions"]
-                        if not isinstance(r, dict) or r.get("persona") in known
-                    ]
+                for key in ("emotions", "absent"):
+                    if isinstance(stage, dict) and isinstance(stage.get(key), list):
+                        stage[key] = [
+                            r
+                            for r in stage[key]
+                            if not isinstance(r, dict) or r.get("persona") in known
+                        ]
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_emotion_question_per_stage(cls, data: Any) -> Any:
+        """Interviews saved when emotions were asked persona by persona: the question is now
+        the stage's, for all personas at once."""
+        if isinstance(data, dict) and data.get("state") == ratings_lane().id:
+            data["persona"] = None
         return data
 
     @property

@@ -64,6 +64,7 @@ class _Run:
     def arrive(self, event: EventData) -> None:
         position = self.destination or Position(state=self.interview.state)
         self.interview.stage, self.interview.persona = position.stage, position.persona
+        self.interview.rated_here, self.interview.proposals = [], []  # a new question
 
 
 def _build() -> Machine:

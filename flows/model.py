@@ -98,6 +98,15 @@ class Rating(BaseModel):
         return score
 
 
+class Absence(BaseModel):
+    """One person's answer that a persona has no part in a stage: the map draws no point for
+    the persona there (unless someone else rated it)."""
+
+    persona: str
+    author: Author
+    at: datetime | None = None
+
+
 class Stage(BaseModel):
     """One column of the map. Each lane's answers are kept under the lane's id and read and
     written through its declaration (`flows.spec.LaneSpec`): `items`, `answer`, `put`,
@@ -108,6 +117,7 @@ class Stage(BaseModel):
     author: Author | None = None
     lanes: dict[str, list[Item]] = Field(default_factory=dict)
     emotions: list[Rating] = Field(default_factory=list)
+    absent: list[Absence] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -146,6 +156,8 @@ class Stage(BaseModel):
             else:
                 data[declared.field] = items
         data.setdefault("emotions", emotions)
+        if not data.get("absent"):  # kept out of the JSON of maps that never used it
+            data.pop("absent", None)
         return data | held  # a lane no longer declared keeps its items
 
     def items(self, lane: LaneSpec | str) -> list[Item]:
@@ -187,7 +199,7 @@ class Stage(BaseModel):
         found = [self.author] if self.author else []
         for declared in spec.lanes():
             if declared.shape == Shape.RATINGS:
-                found += [r.author for r in self.emotions]
+                found += [r.author for r in self.emotions] + [a.author for a in self.absent]
             else:
                 found += [item.author for item in self.items(declared)]
         return found
@@ -209,13 +221,31 @@ class Stage(BaseModel):
         return [r.word for r in self.ratings_for(persona) if r.word]
 
     def rate(self, rating: Rating) -> None:
-        """Record a rating; a person rating the same persona again replaces their own."""
-        self.emotions = [
-            r
-            for r in self.emotions
-            if not (r.persona == rating.persona and r.author.id == rating.author.id)
-        ]
+        """Record a rating; a person rating the same persona again replaces their own (and
+        their "no part here")."""
+        self._forget(rating.persona, rating.author)
         self.emotions.append(rating)
+
+    def mark_absent(self, absence: Absence) -> None:
+        """A person says the persona has no part here (replacing their own rating of it)."""
+        self._forget(absence.persona, absence.author)
+        self.absent.append(absence)
+
+    def absent_for(self, persona: str) -> list[Absence]:
+        return [a for a in self.absent if a.persona == persona]
+
+    def answered_by(self, persona: str, author: Author) -> bool:
+        """Whether the person rated the persona here, or said it has no part here."""
+        return any(r.author.id == author.id for r in self.ratings_for(persona)) or any(
+            a.author.id == author.id for a in self.absent_for(persona)
+        )
+
+    def _forget(self, persona: str, author: Author) -> None:
+        def other(entry: Rating | Absence) -> bool:
+            return not (entry.persona == persona and entry.author.id == author.id)
+
+        self.emotions = [r for r in self.emotions if other(r)]
+        self.absent = [a for a in self.absent if other(a)]
 
 
 class Needs(BaseModel):
@@ -245,6 +275,7 @@ class JourneyMap(BaseModel):
         known = set(self.persona_names())
         for stage in self.stages:
             stage.emotions = [r for r in stage.emotions if r.persona in known]
+            stage.absent = [a for a in stage.absent if a.persona in known]
 
     def contributors(self) -> list[Author]:
         """Everyone who wrote something in the map, in order of first appearance."""

@@ -6,16 +6,32 @@ translate it into the interview's language."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from flows.i18n import Join, Text
+from flows.i18n import Join, Text, t
 from flows.interview import Interview, Position, positions
 from flows.model import JourneyMap, Stage
-from flows.spec import DEFAULT_STAGES, EMOTION_SCORES, LaneSpec, MapType, Shape, lanes_for
+from flows.spec import (
+    DEFAULT_STAGES,
+    EMOTION_SCORES,
+    FACES,
+    LANGUAGES,
+    NOT_PART_MARK,
+    LaneSpec,
+    MapType,
+    Shape,
+    lanes_for,
+)
 from flows.steps import EDITABLE_STEPS, Kind, sections, steps
 from flows.targets import signed
 
 FINISH = "finish"
 REVIEW = "review"
+# The emotion question's button values, after the persona's number: a score, or these.
+NOT_PART = "x"  # the persona has no part in this stage
+ROW = "?"  # the persona's name above its row of faces
+PICK = "pick"  # pick:<n>, the facilitator takes a member's proposal for a one-answer question
+PROPOSAL_LABEL_CHARS = 40  # a proposal's button shows its beginning
 
 
 @dataclass(frozen=True)
@@ -39,10 +55,71 @@ class Reply:
     # A confirmation that an answer was kept; a group chat may show it as a reaction on the
     # member's message instead of a message of its own.
     quiet: bool = False
+    # How many choices go on each row of buttons (empty: one a row); the emotion question's
+    # persona name above its row of faces.
+    rows: tuple[int, ...] = ()
 
 
 def emotion_label(score: int) -> Text:
     return Text.of(f"emotion.{score}")
+
+
+def rating_label(score: int | None) -> Text:
+    """A score's label, or "no part in this stage" (None)."""
+    return emotion_label(score) if score is not None else Text.of("emotion.none")
+
+
+@cache
+def face_words() -> dict[str, int | None]:
+    """The words people type for a face, in every language ("good", "baik", "dobrze"; None:
+    "no part here"), from the catalogs' comma-separated `face_words.<score>` lists."""
+    words: dict[str, int | None] = {}
+    for lang in LANGUAGES:
+        for score in (*EMOTION_SCORES, None):
+            listed = t(lang, f"face_words.{score if score is not None else 'none'}")
+            for word in listed.split(","):
+                if word.strip():
+                    words.setdefault(word.strip().casefold(), score)
+    return words
+
+
+def _rating_question(interview: Interview, position: Position) -> Reply:
+    """One message for all personas at a stage: a face per persona, or "no part here"."""
+    jm = interview.map
+    assert position.stage is not None
+    stage = jm.stages[position.stage]
+    names = jm.persona_names()
+    rows: tuple[int, ...] = ()
+    if len(names) == 1:  # the faces with their words, one a row
+        key = "q.emotion_one"
+        choices = tuple(Choice(f"0:{s}", emotion_label(s)) for s in EMOTION_SCORES)
+        choices += (Choice(f"0:{NOT_PART}", Text.of("choice.not_part")),)
+    else:  # each persona's name, and under it a row of faces
+        key = "q.emotion"
+        choices = ()
+        for index, name in enumerate(names):
+            choices += (Choice(f"{index}:{ROW}", Text.of("choice.persona_row", persona=name)),)
+            choices += tuple(
+                Choice(f"{index}:{s}", Text.of("choice.face", face=FACES[s]))
+                for s in EMOTION_SCORES
+            )
+            choices += (Choice(f"{index}:{NOT_PART}", Text.of("choice.face", face=NOT_PART_MARK)),)
+            rows += (1, len(EMOTION_SCORES) + 1)
+    example = ", ".join(f"{name} {score:+d}" for name, score in zip(names, (-1, 2), strict=False))
+    persona = names[0] if names else ""
+    parts: list[Text | str] = [Text.of(key, stage=stage.name, persona=persona, example=example)]
+    answered = current_items(interview, position)
+    if answered:
+        parts.append(Text.of("q.ratings_so_far", items=answered))
+    return Reply(
+        text=Join.of(parts),
+        choices=choices,
+        numbered=False,
+        position=position,
+        progress=progress(interview, position),
+        commands=commands(interview, position),
+        rows=rows,
+    )
 
 
 def default_stage_keys(map_type: MapType | None) -> tuple[str, ...]:
@@ -82,6 +159,10 @@ def commands(interview: Interview, position: Position) -> tuple[str, ...]:
         available.append("skip")
     if step.kind == Kind.LIST and len(current_items(interview, position)) >= max(step.min_items, 1):
         available.append("done")
+    if step.kind == Kind.EMOTION and current_items(interview, position):
+        available.append("done")
+    if step.kind == Kind.TEXT and interview.proposals:
+        available.append("done")
     return tuple(available)
 
 
@@ -91,15 +172,13 @@ def question(interview: Interview) -> Reply:
     if position.state == REVIEW:
         return review(interview)
     step, jm = position.step, interview.map
+    if step.kind == Kind.EMOTION:
+        return _rating_question(interview, position)
     params: dict[str, object] = {}
     choices: tuple[Choice, ...] = ()
     numbered = True
     if position.stage is not None:
         params["stage"] = jm.stages[position.stage].name
-    if step.kind == Kind.EMOTION and position.persona is not None:
-        params["persona"] = jm.personas[position.persona].name
-        choices = tuple(Choice(str(s), emotion_label(s)) for s in EMOTION_SCORES)
-        numbered = False
     if step.state == "map_type":
         choices = tuple(Choice(t.value, Text.of(f"maptype.{t.value}")) for t in MapType)
     if step.state == "stages" and not jm.stages:
@@ -107,7 +186,17 @@ def question(interview: Interview) -> Reply:
         choices = (Choice("default", Text.of("choice.default_stages", stages=_arrows(names))),)
     parts: list[Text | str] = [Text(step.question(jm.map_type), params)]
     answered = current_items(interview, position)
-    if answered:
+    if interview.proposals:  # a group's proposals for a one-answer question
+        listed = [f"{i}. {p.author.name}: {p.text}" for i, p in enumerate(interview.proposals, 1)]
+        leader = interview.facilitator.name if interview.facilitator else ""
+        parts.append(Text.of("q.proposals", items=listed, name=leader))
+        choices = tuple(
+            Choice(
+                f"{PICK}:{i}", Text.of("choice.proposal", name=p.author.name, answer=_short(p.text))
+            )
+            for i, p in enumerate(interview.proposals)
+        )
+    elif answered:
         hint = "q.answered_list" if step.kind == Kind.LIST else "q.answered"
         if interview.revisit and step.kind == Kind.LIST:
             hint = "q.answered_replace"
@@ -120,6 +209,10 @@ def question(interview: Interview) -> Reply:
         progress=progress(interview, position),
         commands=commands(interview, position),
     )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= PROPOSAL_LABEL_CHARS else text[: PROPOSAL_LABEL_CHARS - 1] + "…"
 
 
 def _arrows(names: list[Text]) -> Join | Text:
@@ -155,9 +248,9 @@ def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
     name = Text.of(lane.label_key)
     if lane.shape == Shape.RATINGS:
         moods = [
-            f"{persona} {signed(score)}"
+            f"{persona} {signed(score)}" if score is not None else f"{persona} {NOT_PART_MARK}"
             for persona in jm.persona_names()
-            if (score := stage.emotion_of(persona)) is not None
+            if (score := stage.emotion_of(persona)) is not None or stage.absent_for(persona)
         ]
         return Text.of("review.lane_value", lane=name, value=", ".join(moods)) if moods else None
     items = stage.items(lane)

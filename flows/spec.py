@@ -232,6 +232,18 @@ def ratings_lane() -> LaneSpec:
 EMOTION_MIN = -2
 EMOTION_MAX = 2
 EMOTION_SCORES: tuple[int, ...] = tuple(range(EMOTION_MIN, EMOTION_MAX + 1))
+# The face of each score (on the buttons and in the catalogs' "emotion.<score>" labels), and
+# the faces people type for a score: a phone's emoji keyboard offers many.
+FACES: dict[int, str] = {-2: "😠", -1: "🙁", 0: "😐", 1: "🙂", 2: "😄"}
+NOT_PART_MARK = "✕"  # a persona with no part in a stage
+TYPED_FACES: dict[str, int] = {
+    **{face: score for score, face in FACES.items()},
+    **dict.fromkeys("😡😫😩😭🤬😖😣", -2),
+    **dict.fromkeys("😞😕😟😒😔☹👎", -1),
+    **dict.fromkeys("😶🤔😑", 0),
+    **dict.fromkeys("😊👍☺😌", 1),
+    **dict.fromkeys("😀😁😃😍🤩🥰❤", 2),
+}
 
 # Default stage lists per map type, as translation keys (the names are data once accepted,
 # so they are translated into the interview's language at that moment).

@@ -20,7 +20,7 @@ class Kind(StrEnum):
     CHOICE = "choice"  # one of a few fixed answers (map type)
     TEXT = "text"  # one free-text answer (title, goal, owner)
     LIST = "list"  # items, one per message or per line; `done` ends the list
-    EMOTION = "emotion"  # a score −2..+2 per persona, optionally with a word
+    EMOTION = "emotion"  # a score −2..+2 (or "no part here") for each persona, at once
     REVIEW = "review"  # the summary with its jump-back choices
 
 
@@ -32,7 +32,6 @@ class Step:
     target: targets.Target | None = None  # where the answer goes (None: the review)
     optional: bool = False
     per_stage: bool = False  # asked once for every stage, in the stage loop
-    per_persona: bool = False  # asked once for every persona (inside the stage loop)
     lane: LaneSpec | None = None  # the map lane it fills, for stage steps
     max_chars: int = LIMITS.item_chars
     min_items: int = 0
@@ -65,7 +64,6 @@ def lane_step(lane: LaneSpec) -> Step:
         targets.for_lane(lane),
         optional=True,
         per_stage=True,
-        per_persona=lane.shape == Shape.RATINGS,
         lane=lane,
         max_chars=lane.char_limit(),
         max_items=lane.item_limit(),

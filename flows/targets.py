@@ -14,8 +14,8 @@ from typing import Protocol
 
 from flows import answers
 from flows.answers import Invalid
-from flows.model import Author, Item, JourneyMap, Persona, Rating, Stage
-from flows.spec import LaneSpec, MapType, Shape
+from flows.model import Author, Item, JourneyMap, Persona, Stage
+from flows.spec import FACES, NOT_PART_MARK, LaneSpec, MapType, Shape
 
 
 class Where(Protocol):
@@ -178,21 +178,24 @@ class LaneAnswer(TextTarget):
 
 @dataclass(frozen=True)
 class LaneRatings(Target):
-    """The emotion scores of a stage: one question per persona."""
+    """The emotion scores of a stage: one question for all its personas."""
 
     lane: LaneSpec
 
-    def rate(self, jm: JourneyMap, where: Where, rating: Rating) -> None:
-        _stage(jm, where).rate(rating)
-
     def answered(self, jm: JourneyMap, where: Where) -> list[str]:
-        if where.persona is None:
+        """A line per persona: everyone's faces and words, or who said it has no part here."""
+        stage = _stage(jm, where)
+        if not stage.emotions and not stage.absent:
             return []
-        persona = jm.personas[where.persona].name
-        return [
-            f"{signed(r.score)} {r.word}".strip() + f" ({r.author.name})"
-            for r in _stage(jm, where).ratings_for(persona)
-        ]
+        lines = []
+        for persona in jm.persona_names():
+            given = [
+                f"{FACES[r.score]} {signed(r.score)} {r.word}".strip() + f" ({r.author.name})"
+                for r in stage.ratings_for(persona)
+            ]
+            given += [f"{NOT_PART_MARK} ({a.author.name})" for a in stage.absent_for(persona)]
+            lines.append(f"{persona}: {', '.join(given) or '—'}")
+        return lines
 
 
 def for_lane(lane: LaneSpec) -> Target:

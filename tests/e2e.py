@@ -5,6 +5,7 @@ read the last question, type or press a button, wait for the answer."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import resource
 import signal
@@ -157,6 +158,26 @@ class Person:
         await self.api.wait_until(shown, timeout=timeout)
         self._mark()
         return self.api.press_button_text(self.chat, self.user, label, message_id=message_id)
+
+    async def rates(self, persona: str, face: str, message_id: int, timeout: float = 20) -> str:
+        """Taps a face in the persona's row of the emotion question (the row under the
+        button with the persona's name)."""
+
+        def button() -> dict | None:
+            for message in self.api.messages_in(self.chat):
+                if message.message_id != message_id:
+                    continue
+                rows = message.inline_keyboard or []
+                for above, row in itertools.pairwise(rows):
+                    if any(b.get("text", "").startswith(persona) for b in above):
+                        return next((b for b in row if b.get("text") == face), None)
+            return None
+
+        await self.api.wait_until(lambda: button() is not None, timeout=timeout)
+        self._mark()
+        found = button()
+        assert found is not None
+        return self.api.press_button(self.chat, self.user, message_id, found["callback_data"])
 
     async def sees(
         self,

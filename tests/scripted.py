@@ -54,9 +54,16 @@ class Interviewee:
             if jm.stages:
                 return Event.command("done", author)
             return Event.text("\n".join(f"Stage {i}" for i in range(1, self.stages + 1)), author)
-        if asked.kind == Kind.EMOTION:
-            score = ((pos.stage or 0) + (pos.persona or 0)) % 5 - 2
-            return Event.choice(str(score), author)
+        if asked.kind == Kind.EMOTION:  # the personas in turn, a face each
+            stage = jm.stages[pos.stage or 0]
+            persona = next(
+                (i for i in range(len(jm.personas)) if i not in iv.rated_here),
+                len(jm.personas) - 1,
+            )
+            if iv.group and all(stage.ratings_for(p.name) for p in jm.personas):
+                return Event.command("done", author)
+            score = ((pos.stage or 0) + persona) % 5 - 2
+            return Event.choice(f"{persona}:{score}", author)
         if asked.kind == Kind.TEXT:
             return Event.text(f"{where} owner by {author.name}", author)
         answered = len(_items_at(iv))

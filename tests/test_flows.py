@@ -11,6 +11,7 @@ from flows.engine import Outcome, handle, start
 from flows.i18n import t
 from flows.interview import Event, Interview, Position, positions
 from flows.model import JourneyMap
+from flows.questions import question
 from flows.spec import LIMITS, MapType, Shape, lanes
 from flows.steps import Kind, step, steps
 from tests.scripted import ANIA, BUDI, CITRA, Interviewee
@@ -200,13 +201,13 @@ def test_edit_from_review_into_a_stage_lane_and_back() -> None:
     assert iv.map.stages[1].items("touchpoints") == before.stages[1].items("touchpoints")
 
 
-def test_edit_emotions_asks_each_persona_then_returns_to_review() -> None:
+def test_edit_emotions_asks_the_stage_then_returns_to_review() -> None:
     _, iv = at("review", personas=2, stages=2)
     choose(iv, "edit:emotion:0")
-    assert iv.position == Position(state="emotion", stage=0, persona=0)
-    choose(iv, "2")
-    assert iv.position == Position(state="emotion", stage=0, persona=1)
-    say(iv, "-2 furious")
+    assert iv.position == Position(state="emotion", stage=0)
+    choose(iv, "0:2")
+    assert iv.position == Position(state="emotion", stage=0)
+    say(iv, "-2 furious")  # no name: the persona not rated yet
     assert iv.state == "review"
     stage = iv.map.stages[0]
     assert stage.emotion_of("Persona1") == 2 and stage.emotion_of("Persona2") == -2
@@ -321,7 +322,7 @@ def test_a_lane_holds_at_most_twelve_items() -> None:
     [
         ("3", "error.emotion_range"),
         ("-5 awful", "error.emotion_range"),
-        ("great", "error.emotion_format"),
+        ("purple", "error.emotion_format"),
         ("", "error.empty"),
     ],
 )
@@ -433,17 +434,91 @@ def test_in_a_group_only_the_facilitator_moves_on_but_everyone_answers() -> None
     ]
 
 
-def test_group_emotions_keep_everyones_rating_and_the_facilitator_moves_on() -> None:
+def test_group_emotions_stay_open_to_everyone_until_the_facilitator_moves_on() -> None:
     iv = group_at("emotion")
-    outcome = choose(iv, "-1", BUDI)
-    assert keys(outcome) == ["ack.rating"] and iv.position.persona == 0
-    choose(iv, "1", CITRA)
-    choose(iv, "-2", BUDI)  # Budi changes his mind: his rating is replaced, not added
-    choose(iv, "2", ANIA)
-    assert iv.position.persona == 1
+    outcome = choose(iv, "0:-1", BUDI)
+    assert keys(outcome) == ["ack.ratings"] and outcome.replies[0].quiet
+    choose(iv, "0:1", CITRA)
+    choose(iv, "0:-2", BUDI)  # Budi changes his mind: his rating is replaced, not added
+    choose(iv, "0:2", ANIA)
+    choose(iv, "1:x", ANIA)  # the facilitator's own faces do not move on either
+    say(iv, "Persona2 good", BUDI)
+    assert iv.position == Position(state="emotion", stage=0)
     stage = iv.map.stages[0]
     assert stage.emotion_spread("Persona1") == (-2, 2)
     assert sorted(r.score for r in stage.ratings_for("Persona1")) == [-2, 1, 2]
+    assert [a.author for a in stage.absent_for("Persona2")] == [ANIA]
+    assert [r.author for r in stage.ratings_for("Persona2")] == [BUDI]
+    assert keys(command(iv, "done", BUDI))[0] == "error.facilitator_only"
+    assert iv.state == "emotion"
+    command(iv, "done", ANIA)
+    assert iv.state == "pains"
+
+
+def test_one_message_asks_every_persona_of_a_stage() -> None:
+    _, iv = at("emotion", personas=2)
+    asked = question(iv)
+    assert asked.rows == (1, 6, 1, 6)
+    assert [c.value for c in asked.choices[:7]] == [
+        "0:?",
+        "0:-2",
+        "0:-1",
+        "0:0",
+        "0:1",
+        "0:2",
+        "0:x",
+    ]
+    shown = t.render(asked.text, "en")
+    assert "how does each persona feel" in shown and "Persona1 -1, Persona2 +2" in shown
+    assert keys(choose(iv, "1:?"))[0] == "error.rate_row"
+    choose(iv, "1:1")
+    assert iv.state == "emotion" and "Persona2: 🙂 +1 (Ania)" in t.render(question(iv).text, "en")
+    choose(iv, "0:x")  # every persona answered: on to the next question
+    assert iv.state == "pains"
+    stage = iv.map.stages[0]
+    assert stage.emotion_of("Persona1") is None and stage.emotion_of("Persona2") == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Persona1 -1 annoyed, Persona2 2", {"Persona1": (-1, "annoyed"), "Persona2": (2, "")}),
+        ("persona2: good; Persona1 😞", {"Persona1": (-1, ""), "Persona2": (1, "")}),
+        ("-1 slow, tired\n😄", {"Persona1": (-1, "slow, tired"), "Persona2": (2, "")}),
+        ("Persona1 very bad, Persona2 x", {"Persona1": (-2, ""), "Persona2": None}),
+        (
+            "Persona1 bardzo dobrze, Persona2 sangat buruk",
+            {"Persona1": (2, ""), "Persona2": (-2, "")},
+        ),
+    ],
+)
+def test_typed_faces_for_several_personas(typed: str, expected: dict) -> None:
+    _, iv = at("emotion", personas=2)
+    say(iv, typed)
+    assert iv.state == "pains"
+    stage = iv.map.stages[0]
+    for persona, want in expected.items():
+        got = [(r.score, r.word) for r in stage.ratings_for(persona)]
+        assert got == ([want] if want else []), persona
+        assert bool(stage.absent_for(persona)) == (want is None)
+
+
+def test_a_bare_score_with_everyone_rated_asks_which_persona() -> None:
+    iv = group_at("emotion")
+    say(iv, "Persona1 1, Persona2 2", BUDI)
+    outcome = say(iv, "-1", BUDI)
+    assert keys(outcome)[0] == "error.rate_which"
+    assert [r.score for r in iv.map.stages[0].ratings_for("Persona1")] == [1]
+
+
+def test_an_interview_saved_at_a_persona_s_emotion_question_goes_on() -> None:
+    _, iv = at("emotion", personas=2)
+    saved = json.loads(iv.to_json())
+    saved["persona"] = 1  # asked persona by persona before
+    resumed = Interview.from_json(json.dumps(saved))
+    assert resumed.position == Position(state="emotion", stage=0)
+    say(resumed, "1, 2")
+    assert resumed.state == "pains"
 
 
 def test_a_late_answer_to_an_earlier_list_question_is_kept_there() -> None:
@@ -507,3 +582,27 @@ def test_an_interview_saved_before_the_lanes_were_declared_goes_on(
         assert pains[:2] == ["Courier late", "No tracking link"]
         assert iv.map.stages[1].items("pains")[0].at is not None
         assert all(stage.answer("owner") for stage in iv.map.stages)
+
+
+def test_a_group_s_one_answer_question_collects_proposals_and_the_facilitator_picks() -> None:
+    iv = group_at("owner")
+    asked = say(iv, "Marketing", BUDI)
+    assert iv.state == "owner" and iv.map.stages[0].answer("owner").text == "Marketing"
+    say(iv, "Courier desk", CITRA)
+    shown = t.render(question(iv).text, "en")
+    assert "1. Budi: Marketing" in shown and "2. Citra: Courier desk" in shown
+    assert [c.value for c in question(iv).choices] == ["pick:0", "pick:1"]
+    assert keys(choose(iv, "pick:0", BUDI))[0] == "error.facilitator_only"
+    assert asked.replies[0].position == Position(state="owner", stage=0)
+    choose(iv, "pick:0", ANIA)
+    assert iv.state == "backstage" or iv.stage == 1
+    owner = iv.map.stages[0].answer("owner")
+    assert (owner.text, owner.author) == ("Marketing", BUDI)
+
+
+def test_the_latest_proposal_stands_when_the_facilitator_moves_on() -> None:
+    iv = group_at("owner")
+    say(iv, "Marketing", BUDI)
+    say(iv, "Courier desk", CITRA)
+    command(iv, "done", ANIA)
+    assert iv.map.stages[0].answer("owner").author == CITRA and iv.proposals == []

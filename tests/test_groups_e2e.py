@@ -58,8 +58,9 @@ async def group_interview(lead: Person, members: list[Person], stages: tuple[str
         ):
             await lead.sees(f"{stage}: {asked}")
             await lead.presses("⏭ Skip")
-        await lead.sees(f"{stage}: how does Dewi feel here")
-        await lead.presses("🙂 +1 good")
+        rating = await lead.sees(f"{stage}: how does Dewi feel here")
+        await lead.presses("🙂 +1 good", message_id=rating.message_id)
+        await lead.presses("✔ Done", message_id=rating.message_id)
         for asked in ("what goes wrong", "what could you do better", "who in your business"):
             await lead.sees(f"{stage}: {asked}")
             await lead.presses("⏭ Skip")
@@ -199,5 +200,66 @@ async def test_a_reminder_follows_a_group_that_became_a_supergroup(
         due = await moved.sees("Time to revisit map 1", timeout=30)
         assert "Toko Sari" in due.content
         assert await stored(sqlite_url, lambda s: s.get_map(str(new.id), 1)) is not None
+    finally:
+        await bot.stop()
+
+
+async def test_every_member_rates_every_persona_until_the_facilitator_moves_on(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    """One message asks for the stage's faces; all three rate both personas by buttons (Maya
+    says Rudi has no part there), a member's Done and /cancel are refused and change nothing,
+    and the facilitator's Done moves on."""
+    sari, andi, maya = (api.new_user(n, n.lower()) for n in ("Sari", "Andi", "Maya"))
+    chat = api.new_group("Toko Sari team", [sari, andi, maya])
+    lead, andi_p, maya_p = (Person(api, chat, u) for u in (sari, andi, maya))
+    bot = BotProcess(api, sqlite_url, tmp_path)
+    await bot.start()
+    try:
+        lead.command("new")
+        await lead.presses("Current state")
+        await lead.sees("What business or product")
+        lead.answers("Toko Sari")
+        await lead.sees("What should this map help you achieve?")
+        lead.answers("More regulars")
+        await lead.sees("Who are your customers?")
+        await lead.sees_reaction(lead.answers("Dewi: office worker\nRudi: student"))
+        await lead.presses("✔ Done")
+        await lead.sees("What stages does your customer go through?")
+        await lead.sees_reaction(lead.answers("Order\nPickup"))
+        await lead.presses("✔ Done")
+        for _ in range(4):  # touchpoints, actions, thoughts, says
+            await lead.sees("Order: ")
+            await lead.presses("⏭ Skip")
+        rating = await lead.sees("Order: how does each persona feel here")
+        faces = [
+            (lead, {"Dewi": "🙂", "Rudi": "😄"}),
+            (andi_p, {"Dewi": "🙁", "Rudi": "😐"}),
+            (maya_p, {"Dewi": "😠", "Rudi": "✕"}),
+        ]
+        pressed = len(api.callback_answers)
+        for person, given in faces:
+            for persona, face in given.items():
+                await person.rates(persona, face, rating.message_id)
+        await api.wait_until(lambda: len(api.callback_answers) >= pressed + 6, timeout=30)
+        # Andi may rate but not move on: his Done and /cancel are refused.
+        await andi_p.presses("✔ Done", message_id=rating.message_id)
+        await api.wait_until(lambda: len(api.callback_answers) >= pressed + 7, timeout=20)
+        assert "Only Sari" in (api.callback_answers[-1].text or "")
+        andi_p.command("cancel")
+        await andi_p.sees("Only Sari")
+        loaded = await stored(sqlite_url, lambda s: s.load_interview(str(chat.id), "group"))
+        assert loaded is not None and loaded.interview.state == "emotion"
+        stage = loaded.interview.map.stages[0]
+        assert sorted(r.score for r in stage.ratings_for("Dewi")) == [-2, -1, 1]
+        assert stage.emotion_spread("Dewi") == (-2, 1)
+        assert sorted(r.score for r in stage.ratings_for("Rudi")) == [0, 2]
+        assert [a.author.name for a in stage.absent_for("Rudi")] == ["Maya"]
+        # The keyboard stayed open for everyone until now; Sari moves on.
+        await lead.presses("✔ Done", message_id=rating.message_id)
+        await lead.sees("Order: what goes wrong")
+        loaded = await stored(sqlite_url, lambda s: s.load_interview(str(chat.id), "group"))
+        assert loaded.interview.state == "pains"
+        assert len(loaded.interview.map.stages[0].emotions) == 5
     finally:
         await bot.stop()

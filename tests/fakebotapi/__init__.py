@@ -4,7 +4,7 @@ See :class:`FakeBotApi` (``server.py``) for the entry point and ``simulation.py`
 user-side helpers and the privacy-mode rules.
 """
 
-from .formatting import EntityParseError, parse_html, parse_markdown, parse_markdown_v2
+from .formatting import EntityParseError, parse_html
 from .media import image_info, make_png
 from .models import (
     ApiCall,
@@ -40,6 +40,4 @@ __all__ = [
     "keyboard_buttons",
     "make_png",
     "parse_html",
-    "parse_markdown",
-    "parse_markdown_v2",
 ]
