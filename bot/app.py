@@ -8,6 +8,7 @@ import logging
 import httpx
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -123,6 +124,13 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         desk.bot = app.bot
         courier.start(app.bot)
         reminders.start()
+        if settings.webapp_url:  # the menu button opens the person's maps in the Mini App
+            from bot.webapp.buttons import menu_button
+
+            try:
+                await app.bot.set_chat_menu_button(menu_button=menu_button(settings))
+            except TelegramError as problem:
+                log.warning("the menu button was not set: %s", problem)
         for lang in LANGUAGES:
             await app.bot.set_my_commands(
                 commands.menu(lang), language_code=None if lang == "en" else lang

@@ -282,6 +282,17 @@ def board_html(
     )
 
 
+def list_html(maps: list[dict], lang: str) -> str:
+    """The person's maps (from the menu button): `number`, `title`, `kind`, `version`,
+    `date`, `href` each."""
+    return _render(
+        "webapp/list.html.j2",
+        lang=lang,
+        maps=maps,
+        words_json=json.dumps(words(lang), ensure_ascii=False).replace("<", "\\u003c"),
+    )
+
+
 def page_html(
     *,
     lang: str,

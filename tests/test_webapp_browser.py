@@ -7,6 +7,7 @@ of both sizes are saved in the test's temporary folder (the path is printed)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -171,3 +172,31 @@ async def refusals(app: WebAppBot, browser, hannah, chat_id: int) -> None:  # ty
         )
         assert status == (403 if data is cases[2][0] else 401)
         await page.context.close()
+
+
+async def test_the_menu_button_lists_the_persons_maps_and_opens_one(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path, browser
+) -> None:  # type: ignore[no-untyped-def]
+    hannah = api.new_user("Hannah", "hannah")
+    chat = api.private_chat(hannah)
+    await seed(sqlite_url, str(chat.id), "private")
+    app = await start(api, sqlite_url, tmp_path)
+    try:
+        given = api.calls_of("setChatMenuButton")[-1].params["menu_button"]
+        button = json.loads(given) if isinstance(given, str) else given
+        assert button["type"] == "web_app" and button["web_app"]["url"] == f"{app.base}/app/"
+        url = app.page_url(hannah, chat.id).replace(f"/app/map/{chat.id}/1", "/app/")
+        page = await open_page(browser, url, phone=True)
+        link = page.locator(".maps a").first
+        await link.wait_for()
+        assert "1. Petal & Pot online plant shop" in await link.inner_text()
+        await link.tap()
+        await page.wait_for_selector('.board-root[data-version="1"]')
+        assert await page.locator("#stage-0 .item").count() > 0
+        # The theme Telegram passed is still used on the map's page.
+        colour = await page.locator(".stage-name").first.evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        assert colour == "rgb(36, 129, 204)"  # the theme's button_color, #2481cc
+    finally:
+        await app.process.stop()

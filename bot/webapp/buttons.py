@@ -4,12 +4,13 @@ a group gets a t.me link that opens the Mini App inside Telegram (when its short
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MenuButtonWebApp, WebAppInfo
 
 from bot.config import Settings
 from bot.replies import tr
 from bot.webapp import links
-from bot.webapp.service import open_url, start_param, view_url
+from bot.webapp.service import PREFIX, open_url, start_param, view_url
+from flows.spec import DEFAULT_LANGUAGE
 
 DAY = 86400.0
 
@@ -33,3 +34,10 @@ def open_map(
         token = links.make(chat_id, number, settings.token, settings.webapp_link_days * DAY)
         button = InlineKeyboardButton(label, url=view_url(base, token))
     return InlineKeyboardMarkup([[button]])
+
+
+def menu_button(settings: Settings) -> MenuButtonWebApp:
+    """The bot's menu button in private chats: the person's maps (one text for everyone:
+    Telegram sets the default menu button without a language)."""
+    url = f"{(settings.webapp_url or '').rstrip('/')}{PREFIX}/"
+    return MenuButtonWebApp(tr(DEFAULT_LANGUAGE, "bot.button.maps_menu"), WebAppInfo(url))

@@ -120,6 +120,7 @@ class WebApp:
         return [
             Route(f"{PREFIX}/", self.page, methods=["GET"]),
             Route(f"{PREFIX}/map/{{chat}}/{{number}}", self.page, methods=["GET"]),
+            Route(f"{PREFIX}/api/maps", self.api, methods=["GET"]),
             Route(f"{PREFIX}/api/map/{{chat}}/{{number}}", self.api, methods=["GET", "POST"]),
             Route(f"{PREFIX}/api/map/{{chat}}/{{number}}/tick", self.api, methods=["POST"]),
             Route(f"{PREFIX}/view/{{token}}", self.view, methods=["GET"]),
@@ -176,6 +177,8 @@ class WebApp:
                 raise Refused(429, "webapp.too_many")
             user = self._user(request)
             lang = pick_language(user.language)
+            if request.url.path == f"{PREFIX}/api/maps":
+                return await self._list(user, lang)
             chat_id, number = _target(request)
             if request.method == "POST" and not self.people.hit(str(user.id)):
                 raise Refused(429, "webapp.too_many")
@@ -192,11 +195,34 @@ class WebApp:
             refused = Refused(503, "webapp.database_away")
         except Refused as problem:
             refused = problem
+        except Exception:  # a bug: said plainly, never a bare 500 page
+            log.exception("web app: %s %s failed", request.method, request.url.path)
+            refused = Refused(500, "webapp.error")
         return JSONResponse(
             {"error": tr(lang, refused.key, **refused.params)},
             status_code=refused.status,
             headers={"Cache-Control": "no-store"},
         )
+
+    async def _list(self, user: WebAppUser, lang: str) -> Response:
+        """The maps of the person's private chat with the bot (the menu button opens this)."""
+        if self.store is None:
+            raise Refused(503, "webapp.starting")
+        chat_id = str(user.id)
+        listing = await self.store.run(lambda u: u.maps.listing(chat_id, page=1, per_page=100))
+        maps = [
+            {
+                "number": m.number,
+                "title": m.title,
+                "kind": tr(lang, f"maptype.{m.map_type.value}"),
+                "version": m.version,
+                "date": m.updated_at.strftime("%Y-%m-%d"),
+                "href": f"{PREFIX}/map/{chat_id}/{m.number}",
+            }
+            for m in listing.maps
+        ]
+        html = webpage.list_html(maps, lang)
+        return JSONResponse({"version": 0, "html": html}, headers={"Cache-Control": "no-store"})
 
     def _user(self, request: Request) -> WebAppUser:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")

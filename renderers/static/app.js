@@ -37,7 +37,9 @@
     }
   }
   if (!tg) {
-    try { applyTheme(JSON.parse(launch.get("tgWebAppThemeParams") || "null")); } catch (e) { /* none */ }
+    const theme = launch.get("tgWebAppThemeParams") || sessionStorage.getItem("jb-theme");
+    if (theme) sessionStorage.setItem("jb-theme", theme); // kept for the next page, as initData
+    try { applyTheme(JSON.parse(theme || "null")); } catch (e) { /* none */ }
   } else {
     applyTheme(tg.themeParams);
   }
@@ -57,7 +59,7 @@
     const found = start.match(/^c(-?\d+)_(\d+)$/);
     return found ? found[1] + "/" + found[2] : "";
   }
-  const url = app.dataset.api + "/" + target();
+  const url = target() ? app.dataset.api + "/" + target() : app.dataset.api.replace(/\/map$/, "/maps");
 
   function say(text, kind) {
     toast.textContent = text;
@@ -91,7 +93,6 @@
   }
 
   async function load() {
-    if (!target()) return problem("?");
     let answer;
     try { answer = await call("GET", ""); } catch (e) { return problem(words.offline || "Offline"); }
     if (answer.status === 200) show(answer.data);
