@@ -51,7 +51,7 @@ ITEM_LABEL_CHARS = 28
 @dataclass(frozen=True)
 class Choice:
     value: str
-    label: Text
+    label: Text | Join  # a Join: words that need no translation (a suggestion, a name)
 
 
 @dataclass(frozen=True)
