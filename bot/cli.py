@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--new", action="store_true", help="discard the unfinished interview and start afresh"
     )
     chat.add_argument("--name", help="who is answering, as the map credits it (default: you)")
+    chat.add_argument(
+        "--no-template",
+        action="store_true",
+        help="the interview without business templates: no kind of business, no suggestions "
+        "(the question order that answer files written for it expect)",
+    )
 
     run = commands.add_parser(
         "run", parents=[settings], help="the Telegram bot (polling, or a webhook)"
@@ -140,6 +146,7 @@ def _command(args: argparse.Namespace) -> int:
                 new=args.new,
                 name=args.name,
                 url=settings.database_url,
+                template=not args.no_template,
             )
         )
     if args.command == "db":

@@ -17,7 +17,7 @@ from flows.engine import Outcome, handle, start
 from flows.i18n import domain
 from flows.interview import Event, Interview
 from flows.model import Author, JourneyMap
-from flows.questions import Reply, question
+from flows.questions import NEXT, Reply, question
 from flows.spec import pick_language
 from storage.database import is_sqlite
 from storage.repository import Store, Unit
@@ -36,14 +36,28 @@ def parse_command(line: str) -> tuple[str, str] | None:
 
 def to_event(line: str, last: Reply | None, author: Author) -> Event:
     """A typed line: a command, a choice (its number or label) or free text."""
+    return to_events(line, last, author)[0]
+
+
+def to_events(line: str, last: Reply | None, author: Author) -> list[Event]:
+    """A typed line as what it does: a command, a choice (its number or label), several
+    suggestions picked at once ("1 3 4"), or free text. An empty line goes on where the
+    question offers that (a list of suggestions), and does nothing elsewhere."""
     command = parse_command(line)
     if command:
-        return Event.command(command[0], author, command[1])
-    if last is not None and last.choices:
-        stripped = line.strip()
-        if last.numbered and stripped.isdigit() and 1 <= int(stripped) <= len(last.choices):
-            return Event.choice(last.choices[int(stripped) - 1].value, author)
-    return Event.text(line, author)
+        return [Event.command(command[0], author, command[1])]
+    stripped = line.strip()
+    if not stripped:
+        goes_on = last is not None and NEXT in last.commands
+        return [Event.command(NEXT, author)] if goes_on else []
+    if last is not None and last.choices and last.numbered:
+        numbers = stripped.replace(",", " ").split()
+        count = len(last.choices)
+        chosen = [int(n) for n in numbers if re.fullmatch(r"[0-9]{1,3}", n)]
+        several = len(numbers) == 1 or last.toggles
+        if several and len(chosen) == len(numbers) and all(1 <= n <= count for n in chosen):
+            return [Event.choice(last.choices[n - 1].value, author) for n in chosen]
+    return [Event.text(line, author)]
 
 
 def slug(text: str) -> str:
@@ -74,6 +88,9 @@ class Console:
     # Called with the finished map; returns the files it wrote (the renderers plug in here).
     on_finish: list[Callable[[JourneyMap, Path], Iterable[Path]]] = field(default_factory=list)
     last: Reply | None = None
+    # Business templates: the kind of business is asked and its suggestions offered by
+    # number. Off (`--no-template`): the questions in the order answer files expect.
+    template: bool = True
 
     @property
     def scope(self) -> str:
@@ -82,15 +99,22 @@ class Console:
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
-    def show(self, outcome: Outcome) -> None:
+    def show(self, outcome: Outcome, quiet: bool = False) -> None:
+        """Print the replies (`quiet`: not the question shown again after a pick, when more
+        picks of the same line follow)."""
         lang = outcome.interview.lang
         for reply in outcome.replies:
+            if quiet and reply.refresh:
+                self.last = reply
+                continue
             if reply.progress is not None:
                 self.say(f"\n[{tr.render(reply.progress, lang)}]")
             self.say(tr.render(reply.text, lang))
             for number, choice in enumerate(reply.choices, 1):
                 label = tr.render(choice.label, lang)
                 self.say(f"  {number}) {label}" if reply.numbered else f"  • {label}")
+            if reply.toggles:
+                self.say(tr(lang, "console.toggle_hint"))
             if reply.commands:
                 listed = " ".join(f"/{c}" for c in reply.commands)
                 self.say(tr(lang, "console.commands", commands=listed))
@@ -106,13 +130,14 @@ class Console:
                 key = "console.stopped_saved" if self.store else "console.stopped"
                 self.say(tr(interview.lang, key))
                 break
-            if not line.strip():
-                continue
-            event = to_event(line.rstrip("\r\n"), self.last, self.author)
-            interview, outcome = await self._apply(interview, event)
-            self.show(outcome)
-            if outcome.finished:
-                self._write(interview)
+            events = to_events(line.rstrip("\r\n"), self.last, self.author)
+            for number, event in enumerate(events, 1):
+                interview, outcome = await self._apply(interview, event)
+                self.show(outcome, quiet=number < len(events))
+                if outcome.finished:
+                    self._write(interview)
+                if interview.finished:
+                    break
         return interview
 
     async def _begin(self, new: bool) -> Interview:
@@ -128,7 +153,7 @@ class Console:
             self.say(tr(interview.lang, "console.continuing"))
             self.show(Outcome(interview, [question(interview)]))
             return interview
-        outcome = start(self.author, self.lang)
+        outcome = start(self.author, self.lang, template=self.template)
         if self.store is not None:
             await self.store.start_interview(CONSOLE_CHAT, self.scope, outcome.interview)
         self.show(outcome)
@@ -192,6 +217,7 @@ async def chat(
     new: bool = False,
     name: str | None = None,
     url: str | None = None,
+    template: bool = True,
 ) -> int:
     author = Author(id=CONSOLE_USER.id, name=name.strip()) if name and name.strip() else None
     store = await open_store(url)
@@ -204,6 +230,7 @@ async def chat(
             store=store,
             author=author or CONSOLE_USER,
             on_finish=[write_image],
+            template=template,
         )
         await console.run(new=new)
     finally:

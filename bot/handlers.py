@@ -22,16 +22,16 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import actions, callbacks, commands, maps, posts
+from bot import actions, callbacks, commands, maps, posts, priorities
 from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
 from bot.courier import Courier
 from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
 from flows.engine import Outcome, handle, start
-from flows.interview import Event, Interview, Position, positions
+from flows.interview import Event, Interview, Position
 from flows.model import Author
-from flows.questions import question
+from flows.questions import SUGGESTION, Reply, question
 from flows.spec import LANGUAGES, pick_language
 from storage.records import Duplicate, Loaded, MapSummary, Unavailable
 from storage.repository import Store, Unit
@@ -113,7 +113,9 @@ class JourneyBot:
         *,
         outage_wait: float = OUTAGE_WAIT,
         on_reminders_changed: Callable[[], None] = lambda: None,
+        templates: bool = True,
     ) -> None:
+        self.templates = templates  # new interviews offer business templates
         self.store = store
         self.courier = courier
         self.admins = admins
@@ -193,6 +195,11 @@ class JourneyBot:
     # --- the interview -------------------------------------------------------------------------
 
     async def on_message(self, turn: Turn, action: Said | Attached) -> None:
+        asked = await self._asked(turn, action.reply_to)
+        if asked is not None and asked[0] == priorities.SCOPE:
+            if isinstance(action, Said):  # an action's owner or due date
+                await priorities.on_answer(turn, action, asked[1])
+            return
         target = await self._target(turn, action.reply_to)
         if turn.group and target is None and not action.to_us:
             return  # in a group, only replies to our messages are answers
@@ -206,11 +213,14 @@ class JourneyBot:
             event = Event("unsupported", action.what, turn.author, admin=turn.admin)
         await self.apply(turn, event, reply_to=action.message_id)
 
-    async def _target(self, turn: Turn, reply_to: int | None) -> Position | None:
-        """The question a reply answers, when it replies to one of our questions."""
+    async def _asked(self, turn: Turn, reply_to: int | None) -> tuple[str, str] | None:
         if reply_to is None:
             return None
-        asked = await turn.unit.interviews.question_of(turn.chat_id, reply_to)
+        return await turn.unit.interviews.question_of(turn.chat_id, reply_to)
+
+    async def _target(self, turn: Turn, reply_to: int | None) -> Position | None:
+        """The question a reply answers, when it replies to one of our questions."""
+        asked = await self._asked(turn, reply_to)
         if asked is None or asked[0] != turn.scope:
             return None
         try:
@@ -378,6 +388,12 @@ class JourneyBot:
     async def cmd_remind(self, turn: Turn, action: Called) -> None:
         await maps.remind(turn, action)
 
+    async def cmd_prioritize(self, turn: Turn, action: Called) -> None:
+        await priorities.cmd_prioritize(turn, action)
+
+    async def cmd_actions(self, turn: Turn, action: Called) -> None:
+        await priorities.cmd_actions(turn, action)
+
     async def cmd_edit(self, turn: Turn, action: Called) -> None:
         """Open a saved map on the review screen; finishing saves its next version."""
         number = await maps.number_argument(turn, action, "edit")
@@ -419,7 +435,7 @@ class JourneyBot:
         turn.say(t(turn.lang, "bot.unfinished", title=title), InlineKeyboardMarkup([buttons]))
 
     async def begin(self, turn: Turn) -> None:
-        outcome = start(turn.author, turn.lang, group=turn.group)
+        outcome = start(turn.author, turn.lang, group=turn.group, template=self.templates)
         await turn.unit.interviews.start(turn.chat_id, turn.scope, outcome.interview)
         self.reply(turn, outcome)
 
@@ -454,6 +470,20 @@ class JourneyBot:
             case callbacks.Language(code=code):
                 _close_keyboard(turn, action)
                 await self.set_language(turn, code)
+            case callbacks.Prioritize(number=number):
+                if await maps.existing(turn, number):
+                    await priorities.post_ratings(turn, number)
+            case callbacks.Rate():
+                await priorities.on_rate(turn, action.button)
+            case callbacks.Matrix(number=number):
+                if await maps.existing(turn, number):
+                    turn.post(posts.Matrix(number=number, lang=turn.lang))
+            case callbacks.MakeAction():
+                await priorities.on_make_action(turn, action.button)
+            case callbacks.SetStatus():
+                await priorities.on_status(turn, action, action.button)
+            case callbacks.Snooze():
+                await priorities.on_snooze(turn, action, action.button)
             case _:
                 await maps.on_button(turn, action)
 
@@ -469,7 +499,7 @@ class JourneyBot:
             and turn.group
             and isinstance(button, callbacks.Answer)
             and position.state == "emotion"
-            and position in positions(interview.map)
+            and position in interview.positions()
         )
         if (
             loaded is None
@@ -487,6 +517,13 @@ class JourneyBot:
         outcome = handle(interview, event)
         saved = await self.keep(turn, loaded, outcome)
         moved = interview.position != position or interview.finished
+        refreshed = next((r for r in outcome.replies if r.refresh), None)
+        if (
+            refreshed is not None
+            and not moved
+            and self.show_in_place(turn, action, refreshed, interview.lang)
+        ):
+            return
         if not moved and turn.group:
             # Another member's rating, or a refused move: a toast, not a chat message.
             turn.toast = _plain(outcome, interview.lang)[:TOAST_CHARS]
@@ -505,6 +542,22 @@ class JourneyBot:
         self.reply(turn, outcome)
         self.show_saved(turn, saved, interview.lang)
 
+    def show_in_place(self, turn: Turn, action: Pressed, reply: Reply, lang: str) -> bool:
+        """A suggestion was tapped: the question's message itself shows the new ✓ (an edit,
+        not a new message, so a group's taps cost none of its posts). False when that message
+        cannot show it (unknown, or the question too long for one message)."""
+        parts = outgoing(reply, lang, turn.group)
+        if action.message_id is None or len(parts) != 1:
+            return False
+        part = parts[0]
+        inline = part.markup if isinstance(part.markup, InlineKeyboardMarkup) else None
+        turn.post(
+            posts.Edit(
+                message_id=action.message_id, html=part.html, markup=posts.markup_json(inline)
+            )
+        )
+        return True
+
 
 def _may_lead(action: Action) -> bool:
     """Whether the action could be one that only a leader may take (then we ask who is
@@ -515,11 +568,16 @@ def _may_lead(action: Action) -> bool:
     if isinstance(action, Pressed):
         button = action.button
         if isinstance(button, callbacks.Answer):
-            return button.position.state != "emotion"
+            # Ratings and tapped suggestions are everyone's answers.
+            return button.position.state != "emotion" and not _is_suggestion(button.value)
         return isinstance(
             button, (callbacks.Move, callbacks.NewMap, callbacks.DeleteMap, callbacks.Language)
         )
     return False
+
+
+def _is_suggestion(value: str) -> bool:
+    return value.startswith(SUGGESTION) and value[len(SUGGESTION) :].isdigit()
 
 
 def _leads(loaded: Loaded | None, turn: Turn) -> bool:

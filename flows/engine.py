@@ -6,34 +6,39 @@ the old state keeps a copy (`Interview.from_json(old.to_json())`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows import answers, targets
 from flows.answers import Invalid
 from flows.i18n import Join, Text, t
-from flows.interview import Event, Interview, Position, positions
+from flows.interview import Event, Interview, Position
 from flows.machine import move
 from flows.model import Absence, Author, Item, JourneyMap, Rating, Stage
 from flows.questions import (
+    DEFAULT,
     FINISH,
+    NEXT,
     NOT_PART,
     PICK,
     REVIEW,
     ROW,
+    SUGGESTION,
     Reply,
     current_items,
-    default_stage_keys,
+    default_stages,
+    entry_text,
     face_words,
     question,
     rating_label,
+    suggested,
 )
-from flows.spec import LANGUAGES, pick_language
+from flows.spec import LANGUAGES, Depth, pick_language
 from flows.steps import Kind, Step, step
 
 # In a group, leading is the facilitator's (or a chat admin's): moving on, choosing the map
 # type, acting on the review, cancelling, changing the language. Anyone may add answers.
-LEADER_COMMANDS = frozenset({"back", "skip", "done", "cancel", "edit", "language"})
+LEADER_COMMANDS = frozenset({"back", "skip", "done", NEXT, "cancel", "edit", "language"})
 LEADER_STEPS = frozenset({Kind.CHOICE, Kind.REVIEW})
 
 
@@ -61,13 +66,19 @@ def noted(key: str, **params: object) -> Reply:
 
 
 def start(
-    author: Author, lang: str | None = None, *, group: bool = False, at: datetime | None = None
+    author: Author,
+    lang: str | None = None,
+    *,
+    group: bool = False,
+    at: datetime | None = None,
+    template: bool = False,
 ) -> Outcome:
-    """A new interview, with its welcome and first question."""
+    """A new interview, with its welcome and first question. With `template` it asks what
+    kind of business it is and how deep to go, and offers that business's suggestions."""
     journey_map = JourneyMap(language=pick_language(lang), created_by=author)
     if at is not None:
         journey_map.created_at = at
-    interview = Interview(map=journey_map, group=group, facilitator=author)
+    interview = Interview(map=journey_map, group=group, facilitator=author, guided=template)
     intro = "welcome.group" if group else "welcome"
     return Outcome(interview, [say(intro, name=author.name), question(interview)])
 
@@ -102,27 +113,71 @@ def _answer(iv: Interview, ev: Event) -> Outcome:
     if isinstance(target, targets.MapTypeChoice):
         target.write(iv.map, _match_choice(iv, ev))
         return _advance(iv)
+    if isinstance(target, targets.Setting):
+        value = _match_choice(iv, ev)
+        setattr(iv, target.field, Depth(value) if target.field == "depth" else value)
+        return _advance(iv)
     if current.kind == Kind.EMOTION:
         return _rate(iv, ev, iv.position)
+    if ev.kind == "choice" and _is_suggestion(ev.value):
+        return _take_suggestion(iv, ev, current)
     if isinstance(target, targets.TextTarget) and ev.kind == "choice":
         return _pick_proposal(iv, ev, target)
-    if ev.kind == "choice" and not (current.state == "stages" and ev.value == "default"):
+    if ev.kind == "choice" and not (current.state == "stages" and ev.value == DEFAULT):
         raise Invalid("error.unknown_choice")
     if isinstance(target, targets.TextTarget):
         text = answers.check_length(answers.single_line(ev.value), current.max_chars)
-        item = Item(text=text, author=ev.author, at=ev.at)
-        target.write(iv.map, iv.position, item)
-        if iv.group and not _leads(iv, ev):
-            # A member's answer is a proposal: the latest stands unless the facilitator
-            # picks another (or answers themselves) when moving on.
-            iv.proposals.append(item)
-            return Outcome(iv, [question(iv)])
-        return _advance(iv)
+        return _write_answer(iv, ev, target, text)
     if current.state == "stages" and _is_default_stages(iv, ev):
-        names = [t(iv.lang, key) for key in default_stage_keys(iv.map.map_type)]
+        names = [t.render(name, iv.lang) for name in default_stages(iv)]
         iv.map.stages = [Stage(name=name, author=ev.author) for name in names]
         return _advance(iv)
     return _add_items(iv, ev, iv.position)
+
+
+def _write_answer(iv: Interview, ev: Event, target: targets.TextTarget, text: str) -> Outcome:
+    item = Item(text=text, author=ev.author, at=ev.at)
+    target.write(iv.map, iv.position, item)
+    if iv.group and not _leads(iv, ev):
+        # A member's answer is a proposal: the latest stands unless the facilitator
+        # picks another (or answers themselves) when moving on.
+        iv.proposals.append(item)
+        return Outcome(iv, [question(iv)])
+    return _advance(iv)
+
+
+def _is_suggestion(value: str) -> bool:
+    return value.startswith(SUGGESTION) and value[len(SUGGESTION) :].isdigit()
+
+
+def _take_suggestion(iv: Interview, ev: Event, current: Step) -> Outcome:
+    """A tapped suggestion: a one-answer question takes it and moves on; a list toggles it
+    (picked: added as the tapper's item; tapped again: taken off)."""
+    offered = suggested(iv, iv.position)
+    index = int(ev.value[len(SUGGESTION) :])
+    if not 0 <= index < len(offered):
+        raise Invalid("error.unknown_choice")
+    text = offered[index]
+    if isinstance(current.target, targets.TextTarget):
+        return _write_answer(iv, ev, current.target, text)
+    target = _list_target(current)
+    entries = target.entries(iv.map, iv.position)
+    if iv.revisit:  # tapping on a list come back to keeps it (only typing replaces it)
+        iv.revisit = False
+    same = [e for e in entries if entry_text(e).casefold() == text.casefold()]
+    if same:
+        mine = [e for e in same if getattr(getattr(e, "author", None), "id", None) == ev.author.id]
+        if not mine and not _leads(iv, ev):
+            owner = getattr(same[0], "author", None)
+            raise Invalid("error.picked_by", name=owner.name if owner else "")
+        for entry in mine or same:
+            entries.remove(entry)
+    else:
+        if len(entries) >= current.max_items:
+            raise Invalid("error.too_many", limit=current.max_items, room=0)
+        entries.extend(target.make(iv.map, [text], ev.author, ev.at, False))
+    target.changed(iv.map)
+    return Outcome(iv, [replace(question(iv), refresh=True)])
 
 
 def _pick_proposal(iv: Interview, ev: Event, target: targets.TextTarget) -> Outcome:
@@ -139,17 +194,22 @@ def _match_choice(iv: Interview, ev: Event) -> str:
     reply = question(iv)
     wanted = ev.value.strip().casefold()
     for choice in reply.choices:
-        labels = {t(lang, choice.label.key, **choice.label.params).casefold() for lang in LANGUAGES}
-        if wanted == choice.value.casefold() or (ev.kind == "text" and wanted in labels):
+        labels = {t.render(choice.label, lang).casefold() for lang in LANGUAGES}
+        if wanted == choice.value.casefold() or (ev.kind == "text" and _named(wanted, labels)):
             return choice.value
     raise Invalid("error.unknown_choice")
 
 
+def _named(wanted: str, labels: set[str]) -> bool:
+    """Typed text names a label: all of it, or all but its icon ("bakery / cakes")."""
+    return any(wanted in (label, label.split(" ", 1)[-1]) for label in labels)
+
+
 def _is_default_stages(iv: Interview, ev: Event) -> bool:
     if iv.map.stages or iv.revisit:
-        return ev.kind == "choice" and ev.value == "default" and not iv.map.stages
+        return ev.kind == "choice" and ev.value == DEFAULT and not iv.map.stages
     try:
-        return _match_choice(iv, ev) == "default"
+        return _match_choice(iv, ev) == DEFAULT
     except Invalid:
         return False
 
@@ -271,12 +331,15 @@ def _where(iv: Interview, position: Position) -> Text:
 
 
 def _list_ack(iv: Interview, added: int, total: int) -> Reply:
+    """ "Added": with the question's buttons (its suggestions too), to go on from here."""
     reply = question(iv)
     return Reply(
         Text.of("ack.list", added=added, total=total, limit=iv.position.step.max_items),
+        choices=reply.choices if reply.toggles else (),
         position=reply.position,
         commands=reply.commands,
         quiet=True,
+        toggles=reply.toggles,
     )
 
 
@@ -284,7 +347,7 @@ def _late_answer(iv: Interview, ev: Event) -> Outcome:
     """An answer to an earlier question (a group member replying to an older message)."""
     target = ev.target
     assert target is not None
-    if ev.kind == "text" and target in positions(iv.map) and not iv.editing:
+    if ev.kind == "text" and target in iv.positions() and not iv.editing:
         asked = target.step
         if asked.kind == Kind.LIST and asked.per_stage:
             return _add_items(iv, ev, target)
@@ -348,7 +411,7 @@ def _command(iv: Interview, ev: Event) -> Outcome:
         if not current.skippable(iv.map.map_type) or current.kind == Kind.REVIEW:
             raise Invalid("error.cannot_skip")
         return _advance(iv)
-    if name == "done":
+    if name in ("done", NEXT):
         return _done(iv, current)
     if name == "edit":
         if current.kind != Kind.REVIEW:

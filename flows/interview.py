@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, Item, JourneyMap
-from flows.spec import ratings_lane
+from flows.spec import Depth, ratings_lane
 from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
@@ -44,10 +44,22 @@ class Position(BaseModel):
         )
 
 
-def positions(journey_map: JourneyMap) -> list[Position]:
+@dataclass(frozen=True)
+class Route:
+    """Which questions an interview asks beyond the map's type: with business templates
+    (`guided`: the kind of business and the depth are asked) and how deep (`quick`)."""
+
+    guided: bool = False
+    quick: bool = False
+
+
+PLAIN = Route()
+
+
+def positions(journey_map: JourneyMap, route: Route = PLAIN) -> list[Position]:
     """Every question of this map's interview, in order (the stage loop unrolled)."""
     out: list[Position] = []
-    asked = [s for s in steps() if s.applies(journey_map.map_type)]
+    asked = [s for s in steps() if s.asked(journey_map.map_type, route.guided, route.quick)]
     stage_steps = [s for s in asked if s.per_stage]
     loop_done = False
     for each in asked:
@@ -81,6 +93,12 @@ class Interview(BaseModel):
     proposals: list[Item] = []
     group: bool = False
     facilitator: Author | None = None
+    # With business templates: the interview asks the kind of business and the depth, and
+    # offers the template's stages, personas and suggestions. Interviews saved before the
+    # templates have none of these and go on as they were.
+    guided: bool = False
+    kind: str | None = None  # the template's kind ("bakery"; "other" for something else)
+    depth: Depth | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -123,9 +141,16 @@ class Interview(BaseModel):
     def finished(self) -> bool:
         return self.state in (DONE, CANCELLED)
 
+    @property
+    def route(self) -> Route:
+        return Route(guided=self.guided, quick=self.depth == Depth.QUICK)
+
+    def positions(self) -> list[Position]:
+        return positions(self.map, self.route)
+
     def neighbour(self, offset: Literal[1, -1]) -> Position | None:
         """The question after (1) or before (-1) the current one, None at either end."""
-        order = positions(self.map)
+        order = self.positions()
         try:
             index = order.index(self.position)
         except ValueError:

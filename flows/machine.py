@@ -18,7 +18,7 @@ from itertools import pairwise
 from transitions import Machine, MachineError, State
 from transitions.core import EventData
 
-from flows.interview import Interview, Position, positions
+from flows.interview import Interview, Position, Route, positions
 from flows.model import Author, JourneyMap, Persona, Stage
 from flows.spec import MapType, derived
 from flows.steps import CANCELLED, DONE, steps
@@ -33,8 +33,10 @@ def _neighbour_edges() -> set[tuple[str, str]]:
     for map_type in MapType:
         sample = JourneyMap(map_type=map_type, stages=[Stage(name="a"), Stage(name="b")])
         sample.personas = [Persona(name=n, author=nobody) for n in "xy"]
-        order = [p.state for p in positions(sample)]
-        edges |= set(pairwise(order))
+        for guided in (False, True):
+            for quick in (False, True):
+                order = [p.state for p in positions(sample, Route(guided, quick))]
+                edges |= set(pairwise(order))
     return edges
 
 

@@ -40,7 +40,9 @@ def test_numbers_choose_but_never_on_emotion_questions() -> None:
 async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
     out = io.StringIO()
     answers = (DATA / "answers_en.txt").read_text(encoding="utf-8")
-    console = Console(io.StringIO(answers), out, lang="en", output_dir=tmp_path, author=ME)
+    console = Console(
+        io.StringIO(answers), out, lang="en", output_dir=tmp_path, author=ME, template=False
+    )
     interview = await console.run()
     assert interview.state == "done"
     (written,) = tmp_path.glob("*.json")
@@ -66,9 +68,9 @@ SAID = {
 @pytest.mark.parametrize(
     ("lang", "title", "stages", "progress_word"),
     [
-        ("en", "Kopi Kita online orders", ["Order", "Delivery"], "Step 1 of 8"),
-        ("id", "Keseharian pelanggan Warung Bu Sari", ["Pagi", "Siang"], "Langkah 1 dari 8"),
-        ("pl", "Studio Fit Żoliborz – karnety", ["Zapis", "Pierwsze zajęcia"], "Krok 1 z 8"),
+        ("en", "Kopi Kita online orders", ["Order", "Delivery"], "Question 1 of about "),
+        ("id", "Keseharian pelanggan Warung Bu Sari", ["Pagi", "Siang"], "Pertanyaan 1 dari "),
+        ("pl", "Studio Fit Żoliborz – karnety", ["Zapis", "Pierwsze zajęcia"], "Pytanie 1 z około"),
     ],
 )
 def test_scripted_chat_from_a_pipe_in_each_language(
@@ -86,6 +88,7 @@ def test_scripted_chat_from_a_pipe_in_each_language(
             str(tmp_path / "maps"),
             "--name",
             "Sari Dewi",
+            "--no-template",
         ],
         input=answers,
         capture_output=True,
@@ -146,7 +149,7 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     cut = lines.index("Chooses a drink and pays\n")
     env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
     first = subprocess.Popen(
-        [*journeybot(), "chat", "--output-dir", str(tmp_path / "maps")],
+        [*journeybot(), "chat", "--output-dir", str(tmp_path / "maps"), "--no-template"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=tmp_path,
@@ -165,12 +168,16 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     first.wait(timeout=10)
 
     rest = "".join(lines[cut:]).encode()
-    second = run_chat(tmp_path, rest, "chat", "--output-dir", str(tmp_path / "maps"))
+    second = run_chat(
+        tmp_path, rest, "chat", "--output-dir", str(tmp_path / "maps"), "--no-template"
+    )
     output = second.stdout.decode()
     assert second.returncode == 0, second.stderr.decode()
     assert "Continuing where you stopped" in output
     resumed = output[output.index("Continuing") :]
-    assert resumed.split("[", 1)[1].startswith("Step 6 of 8 · Order (1/2) · Customer actions]")
+    assert resumed.split("[", 1)[1].startswith(
+        "Question 7 of about 24 · ~12 min left · Order (1/2) · Customer actions]"
+    )
     (written,) = (tmp_path / "maps").glob("*.json")
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
     assert [i.text for i in jm.stages[0].items("touchpoints")] == ["Instagram", "WhatsApp"]
@@ -181,12 +188,13 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
 def test_new_discards_the_unfinished_interview(tmp_path: Path) -> None:
     run_chat(tmp_path, b"1\nOld title\n", "chat")
     again = run_chat(tmp_path, b"2\n", "chat", "--new")
-    assert b"Continuing" not in again.stdout and b"Step 2 of 8" in again.stdout
+    assert b"Continuing" not in again.stdout and b"Question 2 of about" in again.stdout
 
 
 def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
     answers = (DATA / "answers_en.txt").read_bytes()
-    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    chatted = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    assert chatted.returncode == 0
     listing = run_chat(tmp_path, b"", "maps")
     assert b"Kopi Kita online orders" in listing.stdout and b"1 map(s)" in listing.stdout
     out = tmp_path / "export" / "map.json"
@@ -199,7 +207,8 @@ def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
 
 def test_render_converts_a_saved_map_to_every_format(tmp_path: Path) -> None:
     answers = (DATA / "answers_id.txt").read_bytes()
-    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    chatted = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    assert chatted.returncode == 0
     (source,) = tmp_path.glob("*.json")
     for suffix in (".png", ".pdf", ".html", ".csv", ".json"):
         out = tmp_path / "out" / f"map{suffix}"
