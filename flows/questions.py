@@ -44,7 +44,7 @@ PROPOSAL_LABEL_CHARS = 40  # a proposal's button shows its beginning
 @dataclass(frozen=True)
 class Choice:
     value: str
-    label: Text
+    label: Text | Join  # a Join: words that need no translation (a suggestion, a name)
 
 
 @dataclass(frozen=True)
