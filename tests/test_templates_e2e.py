@@ -100,3 +100,45 @@ async def _interview(api: FakeBotApi, sqlite_url: str) -> None:
     assert maps.stages[0].texts("touchpoints") == [*first, "Our own touchpoints 0"]
     assert all(len(s.emotions) == 2 and len(s.texts("pains")) >= 2 for s in maps.stages)
     assert maps.stages[0].items("touchpoints")[0].author.name == "Ani"
+
+
+async def test_in_a_group_a_members_tap_is_their_item_and_costs_no_post(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+) -> None:
+    sari, andi = (api.new_user(n, n.lower()) for n in ("Sari", "Andi"))
+    chat = api.new_group("Roti Ani team", [sari, andi])
+    lead, member = Person(api, chat, sari), Person(api, chat, andi)
+    bot = BotProcess(api, sqlite_url, tmp_path, extra_env={"JOURNEYBOT_TEMPLATES": "1"})
+    await bot.start()
+    try:
+        lead.command("new")
+        await lead.presses("Current state")
+        await lead.presses(dict(templates.kind_labels("en"))["bakery"])
+        await lead.presses("⚡ Quick map")
+        await lead.sees("What business or product")
+        lead.answers("Roti Ani")
+        await lead.sees("What should this map help you achieve?")
+        lead.answers("More cake orders")
+        asked = await lead.sees("Who are your customers?")
+        await lead.presses(templates.personas("bakery", "en")[0].line(), asked.message_id)
+        await lead.sees(lambda m: m.method == "editMessageText" and "So far" in m.content)
+        await lead.presses("Next ▶", message_id=asked.message_id)
+        stages = templates.default_stages("bakery", "current", "en")
+        await lead.presses(f"Use: {' → '.join(stages)}")
+        touch = await lead.sees(f"{stages[0]}: where does the customer meet your business")
+        label = templates.suggestions("bakery", "current", 0, "touchpoints", "en")[1]
+        posts_before = len(api.calls_of("sendMessage"))
+        await member.presses(label, message_id=touch.message_id)
+        await member.sees(lambda m: m.method == "editMessageText" and shows(m, f"✓ {label}"))
+        assert len(api.calls_of("sendMessage")) == posts_before  # shown in place
+        await lead.presses("Next ▶", message_id=touch.message_id)
+        await lead.sees(f"{stages[0]}: how does Sarah feel here")
+    finally:
+        await bot.stop()
+
+    async def read(store):  # type: ignore[no-untyped-def]
+        return await store.load_interview(str(chat.id), "group")
+
+    loaded = await stored(sqlite_url, read)
+    (item,) = loaded.interview.map.stages[0].items("touchpoints")
+    assert (item.text, item.author.name) == (label, "Andi")
