@@ -395,7 +395,13 @@ class JourneyBot:
         await priorities.cmd_actions(turn, action)
 
     async def cmd_edit(self, turn: Turn, action: Called) -> None:
-        """Open a saved map on the review screen; finishing saves its next version."""
+        """During an interview: change one of its answers (`/edit goal`, `/edit stage 2`).
+        Otherwise: open a saved map on the review screen; finishing saves its next version."""
+        running = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        if running is not None and not running.interview.finished:
+            event = Event.command("edit", turn.author, action.rest, admin=turn.admin)
+            await self.apply(turn, event, reply_to=action.message_id)
+            return
         number = await maps.number_argument(turn, action, "edit")
         if number is None:
             return
@@ -568,7 +574,9 @@ def _may_lead(action: Action) -> bool:
     if isinstance(action, Pressed):
         button = action.button
         if isinstance(button, callbacks.Answer):
-            # Ratings and tapped suggestions are everyone's answers.
+            # Ratings and tapped suggestions are everyone's answers; cancelling is not.
+            if button.value.startswith("cancel"):
+                return True
             return button.position.state != "emotion" and not _is_suggestion(button.value)
         return isinstance(
             button, (callbacks.Move, callbacks.NewMap, callbacks.DeleteMap, callbacks.Language)

@@ -45,7 +45,8 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
     token = reply.position.token()
     commands = reply.commands
     kind = reply.position.step.kind
-    if group and kind in (Kind.LIST, Kind.EMOTION) and not {"done", NEXT} & set(commands):
+    asks = reply.progress is not None  # the question itself (not an aside, e.g. "cancel?")
+    if group and asks and kind in (Kind.LIST, Kind.EMOTION) and not {"done", NEXT} & set(commands):
         # Members' answers are confirmed by reactions, and everyone rates until the
         # facilitator moves on, so the question itself carries the facilitator's Done.
         commands = (*commands, "done")

@@ -91,6 +91,14 @@ class Interview(BaseModel):
     # A group's proposals for a one-answer question (who proposed what); the facilitator
     # picks one, or the latest stands when they move on.
     proposals: list[Item] = []
+    # An answer over the limit, kept until the person says whether to keep its first part.
+    pending: Item | None = None
+    # Where `/edit` was typed in the middle of the interview: back there after the edit.
+    return_to: Position | None = None
+    # The answer of a list whose new text is typed next (picked with ✎ while editing).
+    changing: int | None = None
+    # `/cancel` was asked to be confirmed by the event before: another /cancel confirms it.
+    cancel_asked: bool = False
     group: bool = False
     facilitator: Author | None = None
     # With business templates: the interview asks the kind of business and the depth, and

@@ -5,6 +5,7 @@ translate it into the interview's language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -39,6 +40,12 @@ NOT_PART = "x"  # the persona has no part in this stage
 ROW = "?"  # the persona's name above its row of faces
 PICK = "pick"  # pick:<n>, the facilitator takes a member's proposal for a one-answer question
 PROPOSAL_LABEL_CHARS = 40  # a proposal's button shows its beginning
+REVIEW_ITEM_CHARS = 60  # the review shows each answer's beginning
+# An answer of a list being edited: ✎ (its new text is typed next) and ✕ (taken away), each
+# followed by the answer's number.
+CHANGE = "chg:"
+REMOVE = "del:"
+ITEM_LABEL_CHARS = 28
 
 
 @dataclass(frozen=True)
@@ -338,6 +345,18 @@ def question(interview: Interview) -> Reply:
         if interview.revisit and step.kind == Kind.LIST:
             hint = "q.answered_replace"
         parts.append(Text.of(hint, items=answered))
+    rows: tuple[int, ...] = ()
+    if interview.editing and step.kind == Kind.LIST:  # each answer: ✎ change, ✕ remove
+        entries = _entries(interview, position)
+        rows = (1,) * len(choices) + (2,) * len(entries)
+        for index, entry in enumerate(entries):
+            shown = _short(entry_text(entry), ITEM_LABEL_CHARS)
+            choices += (
+                Choice(f"{CHANGE}{index}", Text.of("choice.change_item", item=shown)),
+                Choice(f"{REMOVE}{index}", Text.of("choice.remove_item", item=shown)),
+            )
+    if interview.changing is not None:
+        choices, rows = (), ()
     return Reply(
         text=Join.of(parts),
         choices=choices,
@@ -345,12 +364,18 @@ def question(interview: Interview) -> Reply:
         position=position,
         progress=progress(interview, position),
         commands=commands(interview, position),
+        rows=rows,
         toggles=toggles,
     )
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= PROPOSAL_LABEL_CHARS else text[: PROPOSAL_LABEL_CHARS - 1] + "…"
+def _entries(interview: Interview, position: Position) -> list:
+    entries = getattr(position.step.target, "entries", None)
+    return list(entries(interview.map, position)) if entries is not None else []
+
+
+def _short(text: str, limit: int = PROPOSAL_LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _arrows(names: list[Text | str]) -> Join | Text:
@@ -374,11 +399,17 @@ def summary(jm: JourneyMap) -> list[Text | str]:
                 "review.stage",
                 index=index,
                 stage=stage.name,
-                lanes=Join.of(filled, "; ") if filled else Text.of("none"),
+                lanes=Join.of(filled, "\n") if filled else Text.of("none"),
             )
         )
-    lines.append(Text.of("review.needs", have=len(jm.needs.have), need=len(jm.needs.need)))
+    have, need = (_listed(i.text for i in items) for items in (jm.needs.have, jm.needs.need))
+    lines.append(Text.of("review.needs", have=have or "—", need=need or "—"))
     return lines
+
+
+def _listed(texts: Iterable[str]) -> str:
+    """Answers in one line, each cut short: the review shows content, not counts."""
+    return ", ".join(_short(text, REVIEW_ITEM_CHARS) for text in texts)
 
 
 def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
@@ -396,7 +427,7 @@ def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
         return None
     if lane.shape == Shape.SINGLE:
         return Text.of("review.lane_value", lane=name, value=items[0].text)
-    return Text.of("review.lane_count", lane=name, count=len(items))
+    return Text.of("review.lane_value", lane=name, value=_listed(i.text for i in items))
 
 
 def review(interview: Interview) -> Reply:

@@ -122,12 +122,19 @@
     }
     if (answer.status === 409 && answer.data.html) { // someone else saved first: their map
       show(answer.data);
+      if (sheet && body.op === "add") { // the new answer stays in the sheet, to save again
+        sheet.querySelector(".error").textContent = answer.data.error;
+        toast.hidden = true;
+        return false;
+      }
       say(answer.data.error, "warn");
       return true;
     }
     const text = answer.data.error || words.failed;
-    if (sheet) sheet.querySelector(".error").textContent = text;
-    else say(text, "error");
+    if (sheet) {
+      sheet.querySelector(".error").textContent = text;
+      toast.hidden = true;
+    } else say(text, "error");
     return false;
   }
 
