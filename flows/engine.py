@@ -466,7 +466,12 @@ def _list_ack(iv: Interview, added: int, total: int) -> Reply:
     """ "Added": with the question's buttons (its suggestions too), to go on from here."""
     reply = question(iv)
     return Reply(
-        Text.of("ack.list", added=added, total=total, limit=iv.position.step.max_items),
+        Text.of(
+            "ack.list_guided" if iv.guided else "ack.list",
+            added=added,
+            total=total,
+            limit=iv.position.step.max_items,
+        ),
         choices=reply.choices if reply.toggles else (),
         position=reply.position,
         commands=reply.commands,

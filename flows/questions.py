@@ -327,6 +327,8 @@ def question(interview: Interview) -> Reply:
         choices = suggestion_choices(interview, position)
         toggles = step.kind == Kind.LIST and bool(choices)
     parts: list[Text | str] = [Text(step.question(jm.map_type), params)]
+    if step.kind == Kind.LIST and not interview.guided:
+        parts.append(Text.of("q.list_done"))  # with templates, a button ends the list
     answered = current_items(interview, position)
     if interview.proposals:  # a group's proposals for a one-answer question
         listed = [f"{i}. {p.author.name}: {p.text}" for i, p in enumerate(interview.proposals, 1)]
