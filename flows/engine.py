@@ -84,7 +84,8 @@ def start(
     if at is not None:
         journey_map.created_at = at
     interview = Interview(map=journey_map, group=group, facilitator=author, guided=template)
-    intro = "welcome.group" if group else "welcome"
+    # Nobody's name is made up: a person whose name is unknown is greeted without one.
+    intro = "welcome.group" if group else "welcome" if author.name else "welcome.nameless"
     return Outcome(interview, [say(intro, name=author.name), question(interview)])
 
 
