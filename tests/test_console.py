@@ -269,3 +269,120 @@ def test_render_to_a_place_it_cannot_write_says_so_in_one_line(tmp_path: Path) -
     assert done.returncode == 1
     assert error.count("\n") == 1 and "Traceback" not in error, error
     assert error.startswith("journeybot: cannot write /proc/nope/x.csv: "), error
+
+
+# --- the terminal is not Telegram ------------------------------------------------------------
+
+
+async def test_faces_are_typed_as_words_or_emoji_for_every_persona(tmp_path: Path) -> None:
+    lines = [
+        "1",
+        "Toko Sari",
+        "More regulars",
+        "Rina: office worker\nBudi: student",
+        "/done",
+        "Order\nPickup",
+        "/done",
+        *["/skip"] * 4,  # touchpoints, actions, thoughts, says
+        "spaceship",  # not a face: explained, nothing kept
+        "Rina good, Budi 😞 slow",
+    ]
+    out = io.StringIO()
+    console = Console(
+        io.StringIO("\n".join(lines) + "\n"), out, lang="en", author=ME, template=False
+    )
+    interview = await console.run()
+    shown = out.getvalue()
+    asked = shown[shown.index("Order: how does each persona feel here") :]
+    assert "Faces: 😠 −2 very bad · 🙁 −1 bad" in asked and "✕ no part in this stage" in asked
+    assert "Rina ⤵" not in asked  # no button rows in the terminal
+    assert "button" not in shown.casefold()
+    stage = interview.map.stages[0]
+    assert [(r.score, r.word) for r in stage.ratings_for("Rina")] == [(1, "")]
+    assert [(r.score, r.word) for r in stage.ratings_for("Budi")] == [(-1, "slow")]
+    assert interview.state == "pains"
+
+
+async def test_a_wrong_choice_is_explained_with_numbers_not_buttons(tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = Console(io.StringIO("spaceship\n"), out, lang="en", author=ME, template=False)
+    await console.run()
+    assert "Type its number or its name" in out.getvalue()
+    assert "buttons" not in out.getvalue()
+
+
+def test_ctrl_c_ends_with_one_line_and_keeps_the_answers(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
+    chat = subprocess.Popen(
+        [*journeybot(), "chat", "--no-template"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert chat.stdin is not None and chat.stdout is not None
+    chat.stdin.write(b"1\nToko Sari\n")
+    chat.stdin.flush()
+    seen = b""
+    while b"What should this map help you achieve?" not in seen:
+        chunk = chat.stdout.readline()
+        assert chunk, "the chat ended early"
+        seen += chunk
+    time.sleep(0.3)
+    chat.send_signal(signal.SIGINT)  # stdin stays open: the read is blocked, as at a terminal
+    out, err = chat.communicate(timeout=20)
+    assert chat.returncode == 130
+    assert b"Traceback" not in err and err.strip() == b"", err.decode()
+    assert out.decode().strip().splitlines()[-1] == (
+        "Stopped. Your answers are saved: run “journeybot chat” again to continue."
+    )
+    again = run_chat(tmp_path, b"", "chat", "--no-template")
+    assert b"Continuing where you stopped" in again.stdout
+
+
+def test_no_login_name_and_the_name_given_once_is_remembered(tmp_path: Path) -> None:
+    import getpass
+
+    login = getpass.getuser()
+    anonymous = run_chat(tmp_path, b"1\n", "chat", "--no-template")
+    first = anonymous.stdout.decode().splitlines()[0]
+    assert first.startswith("Hi! Let's map") and login not in first
+    named = run_chat(tmp_path, b"1\n", "chat", "--new", "--name", "Sari Dewi", "--no-template")
+    assert "Hi Sari Dewi!" in named.stdout.decode()
+    later = run_chat(tmp_path, b"", "chat", "--new", "--no-template")
+    assert "Hi Sari Dewi!" in later.stdout.decode().splitlines()[0]
+
+
+def test_the_chat_ends_with_the_findings_and_the_checklist(tmp_path: Path) -> None:
+    answers = (DATA / "answers_en.txt").read_bytes()
+    done = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    output = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    end = output[output.index("The map is saved as JSON") :]
+    assert "Analysis checklist: Kopi Kita online orders" in end
+    assert "Dewi feels worst at “Delivery”" in end  # a finding computed from this map
+
+
+@pytest.mark.parametrize("suffix", [".html", ".pdf"])
+def test_the_cli_s_pdf_and_html_carry_the_findings_and_the_checklist(
+    tmp_path: Path, suffix: str
+) -> None:
+    answers = (DATA / "answers_en.txt").read_bytes()
+    run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path / "maps"), "--no-template")
+    (source,) = (tmp_path / "maps").glob("*.json")
+    out = tmp_path / f"map{suffix}"
+    rendered = run_chat(tmp_path, b"", "render", str(source), "-o", str(out))
+    assert rendered.returncode == 0, rendered.stderr.decode()
+    exported = run_chat(tmp_path, b"", "export", "1", "-o", str(tmp_path / f"export{suffix}"))
+    assert exported.returncode == 0, exported.stderr.decode()
+    for path in (out, tmp_path / f"export{suffix}"):
+        data = path.read_bytes()
+        if suffix == ".html":
+            text = data.decode()
+            assert "Checklist" in text and "Dewi feels worst at" in text
+        else:
+            assert data[:4] == b"%PDF" and len(data) > 2000

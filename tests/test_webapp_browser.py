@@ -17,6 +17,7 @@ import pytest
 
 from flows.spec import LIMITS, lane
 from renderers.htmlpage import html_text
+from storage.repository import Store
 from tests.fakebotapi import FakeBotApi
 from tests.webapp import WebAppBot, saved, seed, start
 
@@ -86,6 +87,28 @@ async def test_the_map_is_read_and_changed_by_touch_on_a_phone_and_a_desktop(
             assert stored_version == version + 1
             assert journey_map.stages[0].texts("touchpoints")[0] == new_text
             assert new_text in html_text(journey_map, "en")  # the map, drawn again
+
+            if phone:  # a face for Tom at the third stage, and a tick on the checklist
+                face = page.locator('#stage-2 .rating[data-persona="Tom"] .face[data-score="-2"]')
+                await face.scroll_into_view_if_needed()
+                await face.tap()
+                await page.wait_for_selector(f'.board-root[data-version="{version + 2}"]')
+                mine = page.locator('#stage-2 .rating[data-persona="Tom"] .face.mine')
+                assert await mine.get_attribute("data-score") == "-2"
+                box = page.locator("input[data-tick]").first
+                item = await box.get_attribute("data-tick")
+                await box.tap()
+                await page.locator(f'input[data-tick="{item}"]:checked').wait_for()
+                store = Store(sqlite_url)
+                try:
+                    ticks = await store.run(lambda u: u.maps.ticks(str(chat.id), 1))
+                finally:
+                    await store.close()
+                assert item in ticks
+                journey_map, _ = await saved(sqlite_url, str(chat.id))
+                rated = [r for r in journey_map.stages[2].ratings_for("Tom")]
+                assert [r.score for r in rated if r.author.id == str(hannah.id)] == [-2]
+                version += 1
 
             # An answer over the lane's limit: the sheet says why, nothing is saved.
             limit = lane("pains").char_limit(LIMITS)

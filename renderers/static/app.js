@@ -256,6 +256,8 @@
       const width = board.clientWidth || 1;
       const current = Math.round(board.scrollLeft / (board.scrollWidth / tabs.length || width));
       tabs.forEach((tab, i) => tab.classList.toggle("current", i === current));
+      const name = app.querySelector(".tab-name");
+      if (name && tabs[current]) name.textContent = tabs[current].title;
     };
     board.addEventListener("scroll", mark, { passive: true });
     mark();
