@@ -98,6 +98,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         desk.plan,
         settings.instance,
         lease=settings.outbox_lease,
+        retry_pause=settings.retry_pause,
         budget=budget_for(settings),
     )
     desk.budget = courier.budget

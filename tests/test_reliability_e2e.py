@@ -5,7 +5,6 @@ buttons in a group, an update nobody can read, edited messages."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 from collections import Counter
@@ -16,13 +15,13 @@ import pytest
 from flows.interview import Interview
 from flows.model import Author
 from storage.repository import Store
-from tests.e2e import BotProcess, Person, open_map, render_workers, seed_map, stored
+from tests.e2e import BotProcess, Person, open_map, render_workers, seed_map, settled, stored
 from tests.fakebotapi import FakeBotApi, SentMessage
 from tests.scripted import Interviewee
 
 pytestmark = pytest.mark.timeout(240)
 
-FAST = {"JOURNEYBOT_OUTBOX_LEASE": "3"}
+FAST = {"JOURNEYBOT_OUTBOX_LEASE": "3", "JOURNEYBOT_RETRY_PAUSE": "0.1"}
 FINISH = "✅ Finish and draw the map"
 # What the chat sees after Finish, in order; each exactly once.
 FINISH_SEQUENCE = (
@@ -175,7 +174,7 @@ async def test_sigkill_at_each_step_of_the_finish(
     await second.start()
     try:
         await me.sees("Tick off", timeout=60)
-        await asyncio.sleep(1)  # anything sent twice would show up by now
+        await settled(api, sqlite_url)  # anything sent twice has shown up by now
         assert count(api, me.chat.id, FINISH_SEQUENCE) == Counter({m: 1 for m in FINISH_SEQUENCE})
     finally:
         await second.stop()
@@ -202,7 +201,7 @@ async def test_after_a_kill_the_conversation_goes_on(
     await second.start()
     try:
         await me.sees("What business or product", timeout=30)
-        await asyncio.sleep(1)
+        await settled(api, sqlite_url)
         assert sum("What business or product" in text for text in me.texts()) == 1
         assert sum(m.method == "editMessageText" for m in api.sent if m.chat_id == me.chat.id) == 1
     finally:
@@ -223,7 +222,7 @@ async def test_a_send_that_times_out_is_not_sent_twice(
         await me.sees("What should this map help you achieve?")
         me.answers("More regulars")
         await me.sees("Who are your customers?", timeout=30)
-        await asyncio.sleep(5)  # past the late answer: a retry would have shown up
+        await settled(api, sqlite_url)  # a retry would have shown up by now
         assert sum("What should this map help" in t for t in me.texts()) == 1
         assert sum("Who are your customers?" in t for t in me.texts()) == 1
     finally:
@@ -236,7 +235,7 @@ async def test_a_reminder_whose_send_fails_arrives_later(
     owner = api.new_user("Citra", "citra")
     me = Person(api, api.private_chat(owner), owner)
     await seed_map(sqlite_url, str(owner.id), "Toko Citra", "en")
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = BotProcess(api, sqlite_url, tmp_path, extra_env=FAST)
     await bot.start()
     try:
         me.command("remind", "1 2s")
@@ -244,7 +243,7 @@ async def test_a_reminder_whose_send_fails_arrives_later(
         api.fail_next("sendMessage", status=500, times=2)
         due = await me.sees("Time to revisit map 1", timeout=30)
         assert "Toko Citra" in due.content
-        await asyncio.sleep(2)
+        await settled(api, sqlite_url)
         assert sum("Time to revisit map 1" in text for text in me.texts()) == 1
     finally:
         await bot.stop()
@@ -346,7 +345,7 @@ async def test_an_update_nobody_can_read_is_skipped_once(
         )
         me.command("start")
         await me.sees("map their customers", timeout=30)
-        await asyncio.sleep(1)
+        await settled(api, sqlite_url)  # the unreadable update is confirmed, not fetched again
         log = bot.output()
         assert secret not in log
         assert log.count("could not be read") == 1, log[-2000:]
@@ -397,7 +396,7 @@ async def test_a_member_cannot_take_over_with_forged_buttons_or_commands(
             query = api.forge_button(chat, andi, question.message_id, data)
             answer = await api.wait_for_callback_answer(query)
             assert answer is not None
-        await asyncio.sleep(1)
+        await settled(api, sqlite_url)
         posted = [m for m in api.sent if m.chat_id == chat.id][before:]
         # Forged buttons get a private toast, never a message to the whole group.
         assert [m for m in posted if m.method == "sendMessage"] == [], [m.content for m in posted]
