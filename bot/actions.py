@@ -12,12 +12,22 @@ from bot import callbacks
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person named in a message: `@andi` (a username; no id) or a mention of someone
+    without a username (Telegram gives their id and name)."""
+
+    user_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Said:
     text: str
     message_id: int
     reply_to: int | None
     at: datetime | None
     to_us: bool = False  # a reply to one of the bot's messages
+    mentions: tuple[Mention, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,14 @@ def read(update: Update, bot_username: str | None) -> Action | None:
         return _command(message, bot_username) or (
             None
             if message.text.startswith("/") and _is_command(message)
-            else Said(message.text, message.message_id, _reply_to(message), message.date, to_us)
+            else Said(
+                message.text,
+                message.message_id,
+                _reply_to(message),
+                message.date,
+                to_us,
+                _mentions(message),
+            )
         )
     if message.effective_attachment is not None:
         kind = type(message.effective_attachment).__name__
@@ -114,6 +131,16 @@ def ledger_key(update: Update) -> str:
         stamp = int(edited.edit_date.timestamp()) if edited.edit_date else update.update_id
         return f"e:{edited.chat.id}:{edited.message_id}:{stamp}"
     return f"u:{update.update_id}"
+
+
+def _mentions(message: Message) -> tuple[Mention, ...]:
+    found = []
+    for entity, text in message.parse_entities(["mention", "text_mention"]).items():
+        if entity.type == "text_mention" and entity.user is not None:
+            found.append(Mention(str(entity.user.id), entity.user.full_name))
+        elif entity.type == "mention":
+            found.append(Mention("", text))
+    return tuple(found)
 
 
 def _reply_to(message: Message) -> int | None:

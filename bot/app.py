@@ -8,6 +8,7 @@ import logging
 import httpx
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -102,6 +103,12 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         budget=budget_for(settings),
     )
     desk.budget = courier.budget
+    if settings.webapp_url:
+        from bot.webapp.buttons import open_map
+
+        desk.open_button = lambda chat, number, lang, username: open_map(
+            settings, chat, number, lang, username
+        )
     reminders = Reminders(store, courier, settings.instance)
     journey = JourneyBot(
         store,
@@ -118,6 +125,13 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         desk.bot = app.bot
         courier.start(app.bot)
         reminders.start()
+        if settings.webapp_url:  # the menu button opens the person's maps in the Mini App
+            from bot.webapp.buttons import menu_button
+
+            try:
+                await app.bot.set_chat_menu_button(menu_button=menu_button(settings))
+            except TelegramError as problem:
+                log.warning("the menu button was not set: %s", problem)
         for lang in LANGUAGES:
             await app.bot.set_my_commands(
                 commands.menu(lang), language_code=None if lang == "en" else lang
@@ -151,6 +165,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
     if not settings.webhook_url:
         builder = builder.updater(None)  # we poll ourselves (bot/polling.py)
     app = builder.build()
+    app.bot_data["courier"] = courier  # the Mini App's summaries go out through it too
     app.add_handler(TypeHandler(Update, journey.on_update))
     app.add_error_handler(on_error)
     return app

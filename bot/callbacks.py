@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from flows.interview import Position
+from flows.priorities import SCALE, STATUSES, Status
 from flows.spec import LANGUAGES
 
 LIMIT = 64  # bytes, Telegram's limit for callback_data
@@ -25,12 +26,20 @@ SHOW = "s"  # s|<number>: the map's picture and checklist
 DELETE = "d"  # d|<number>|y or n
 TICK = "t"  # t|<number>|<page>[|<checklist item id>]
 LANGUAGE = "g"  # g|<code>
+PRIORITIZE = "p"  # p|<number>: rate the map's opportunities
+RATE = "r"  # r|<number>|<opportunity id>|i or e|<1-3>: impact or effort
+MATRIX = "x"  # x|<number>: the priority matrix
+MAKE_ACTION = "a"  # a|<number>|<opportunity id>
+STATUS = "u"  # u|<action id>|todo, doing or done
+SNOOZE = "z"  # z|<action id>
 
 NEW_CHOICES = ("begin", "resume", "discard")
 MOVES = ("back", "skip", "done")
 _TOKEN = re.compile(r"^[a-z_]{1,32}(?::\d{1,3}){0,2}$")
 _VALUE = re.compile(r"^[\w:+\-]{1,40}$")
 _ITEM = re.compile(r"^[\w.\-]{1,40}$")
+_OPPORTUNITY = re.compile(r"^[0-9a-f]{8}$")
+ASPECTS = {"i": "impact", "e": "effort"}
 
 
 def pack(kind: str, *args: object) -> str:
@@ -85,7 +94,57 @@ class Language:
     code: str
 
 
-Button = Answer | Move | NewMap | ListPage | ShowMap | DeleteMap | Tick | Language
+@dataclass(frozen=True)
+class Prioritize:
+    number: int
+
+
+@dataclass(frozen=True)
+class Rate:
+    number: int
+    opportunity: str
+    aspect: str  # "impact" or "effort"
+    value: int
+
+
+@dataclass(frozen=True)
+class Matrix:
+    number: int
+
+
+@dataclass(frozen=True)
+class MakeAction:
+    number: int
+    opportunity: str
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    action: int
+    status: Status
+
+
+@dataclass(frozen=True)
+class Snooze:
+    action: int
+
+
+Button = (
+    Answer
+    | Move
+    | NewMap
+    | ListPage
+    | ShowMap
+    | DeleteMap
+    | Tick
+    | Language
+    | Prioritize
+    | Rate
+    | Matrix
+    | MakeAction
+    | SetStatus
+    | Snooze
+)
 
 
 def number(text: str) -> int | None:
@@ -165,6 +224,45 @@ def _language(args: list[str]) -> Button | None:
     return Language(args[0]) if len(args) == 1 and args[0] in LANGUAGES else None
 
 
+def _prioritize(args: list[str]) -> Button | None:
+    found = number(args[0]) if len(args) == 1 else None
+    return Prioritize(found) if found else None
+
+
+def _rate(args: list[str]) -> Button | None:
+    if len(args) != 4 or not _OPPORTUNITY.match(args[1]) or args[2] not in ASPECTS:
+        return None
+    found = number(args[0])
+    value = int(args[3]) if args[3].isdigit() and len(args[3]) == 1 else None
+    if not found or value not in SCALE:
+        return None
+    return Rate(found, args[1], ASPECTS[args[2]], value)
+
+
+def _matrix(args: list[str]) -> Button | None:
+    found = number(args[0]) if len(args) == 1 else None
+    return Matrix(found) if found else None
+
+
+def _make_action(args: list[str]) -> Button | None:
+    if len(args) != 2 or not _OPPORTUNITY.match(args[1]):
+        return None
+    found = number(args[0])
+    return MakeAction(found, args[1]) if found else None
+
+
+def _status(args: list[str]) -> Button | None:
+    if len(args) != 2 or args[1] not in {s.value for s in STATUSES}:
+        return None
+    found = number(args[0])
+    return SetStatus(found, Status(args[1])) if found else None
+
+
+def _snooze(args: list[str]) -> Button | None:
+    found = number(args[0]) if len(args) == 1 else None
+    return Snooze(found) if found else None
+
+
 _READERS = {
     ANSWER: _answer,
     COMMAND: _move,
@@ -174,4 +272,10 @@ _READERS = {
     DELETE: _delete,
     TICK: _tick,
     LANGUAGE: _language,
+    PRIORITIZE: _prioritize,
+    RATE: _rate,
+    MATRIX: _matrix,
+    MAKE_ACTION: _make_action,
+    STATUS: _status,
+    SNOOZE: _snooze,
 }

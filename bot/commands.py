@@ -44,6 +44,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", "/export N"),
     Command("compare", "/compare N M · /compare N v1 v2"),
     Command("remind", "/remind N 30d"),
+    Command("prioritize", "/prioritize N"),
+    Command("actions", "/actions"),
     Command("language", "/language [en|id|pl]", leader=True),
 )
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -27,7 +27,7 @@ SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram delivers webhooks to these ports only.
 WEBHOOK_PORTS = (443, 80, 88, 8443)
 DEFAULT_WEBHOOK_PORT = 8443
-RESERVED_PATHS = ("/healthz", "/metrics")
+RESERVED_PATHS = ("/healthz", "/metrics", "/app")
 
 # What each setting expects, in the words of the one line a bad value gets.
 EXPECTED = {
@@ -43,6 +43,10 @@ EXPECTED = {
     "outage_wait": "a number of seconds, 0 or more",
     "read_timeout": "a number of seconds above 0",
     "group_window": "a number of seconds above 0",
+    "webapp_short_name": "the Mini App's short name from @BotFather: 3 to 30 letters, digits or _",
+    "webapp_max_age": "a number of seconds above 0",
+    "webapp_link_days": "a number of days above 0",
+    "webapp_session_idle": "a number of seconds above 0",
 }
 
 
@@ -103,6 +107,16 @@ class Settings(BaseSettings):
     read_timeout: float = Field(30.0, gt=0)
     # Several instances of one bot: Redis keeps their posting budget together (optional).
     redis_url: str | None = None
+    # The Mini App (bot/webapp/): the public HTTPS address of this bot's HTTP server (a
+    # reverse proxy in front of --port); with it every map gets an "Open map" button.
+    webapp_url: str | None = None
+    # Its short name in @BotFather (/newapp): groups open it by a t.me link (Telegram allows
+    # web_app buttons in private chats only); without it a group gets the read-only link.
+    webapp_short_name: str | None = Field(None, pattern=r"^[A-Za-z0-9_]{3,30}$")
+    webapp_max_age: float = Field(86400.0, gt=0)  # seconds a Mini App launch stays signed in
+    webapp_link_days: float = Field(7.0, gt=0)  # how long a read-only browser link works
+    # Seconds without an edit that end a person's editing session (then the group is told).
+    webapp_session_idle: float = Field(120.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -121,7 +135,7 @@ class Settings(BaseSettings):
             url = f"sqlite+aiosqlite:///{path.resolve()}"
         return url
 
-    @field_validator("api_url", "webhook_url", mode="after")
+    @field_validator("api_url", "webhook_url", "webapp_url", mode="after")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -137,6 +151,19 @@ class Settings(BaseSettings):
         if value is None:
             return None
         return "/" + value.strip().strip("/")
+
+    @model_validator(mode="after")
+    def _webapp(self) -> Settings:
+        if self.webapp_url is None:
+            return self
+        if self.http_port is None:
+            raise ValueError(
+                "JOURNEYBOT_WEBAPP_URL: the web app is served by the HTTP server; set --port "
+                "(JOURNEYBOT_PORT)"
+            )
+        if self.api_url == TELEGRAM_API_URL and urlsplit(self.webapp_url).scheme != "https":
+            raise ValueError("JOURNEYBOT_WEBAPP_URL: Telegram opens Mini Apps over HTTPS only")
+        return self
 
     @model_validator(mode="after")
     def _webhook(self) -> Settings:

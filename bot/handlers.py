@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import actions, callbacks, commands, maps, posts
+from bot import actions, callbacks, commands, maps, posts, priorities
 from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
 from bot.courier import Courier
 from bot.posts import Markup, Post, Question
@@ -193,6 +193,11 @@ class JourneyBot:
     # --- the interview -------------------------------------------------------------------------
 
     async def on_message(self, turn: Turn, action: Said | Attached) -> None:
+        asked = await self._asked(turn, action.reply_to)
+        if asked is not None and asked[0] == priorities.SCOPE:
+            if isinstance(action, Said):  # an action's owner or due date
+                await priorities.on_answer(turn, action, asked[1])
+            return
         target = await self._target(turn, action.reply_to)
         if turn.group and target is None and not action.to_us:
             return  # in a group, only replies to our messages are answers
@@ -206,11 +211,14 @@ class JourneyBot:
             event = Event("unsupported", action.what, turn.author, admin=turn.admin)
         await self.apply(turn, event, reply_to=action.message_id)
 
-    async def _target(self, turn: Turn, reply_to: int | None) -> Position | None:
-        """The question a reply answers, when it replies to one of our questions."""
+    async def _asked(self, turn: Turn, reply_to: int | None) -> tuple[str, str] | None:
         if reply_to is None:
             return None
-        asked = await turn.unit.interviews.question_of(turn.chat_id, reply_to)
+        return await turn.unit.interviews.question_of(turn.chat_id, reply_to)
+
+    async def _target(self, turn: Turn, reply_to: int | None) -> Position | None:
+        """The question a reply answers, when it replies to one of our questions."""
+        asked = await self._asked(turn, reply_to)
         if asked is None or asked[0] != turn.scope:
             return None
         try:
@@ -378,6 +386,12 @@ class JourneyBot:
     async def cmd_remind(self, turn: Turn, action: Called) -> None:
         await maps.remind(turn, action)
 
+    async def cmd_prioritize(self, turn: Turn, action: Called) -> None:
+        await priorities.cmd_prioritize(turn, action)
+
+    async def cmd_actions(self, turn: Turn, action: Called) -> None:
+        await priorities.cmd_actions(turn, action)
+
     async def cmd_edit(self, turn: Turn, action: Called) -> None:
         """Open a saved map on the review screen; finishing saves its next version."""
         number = await maps.number_argument(turn, action, "edit")
@@ -454,6 +468,20 @@ class JourneyBot:
             case callbacks.Language(code=code):
                 _close_keyboard(turn, action)
                 await self.set_language(turn, code)
+            case callbacks.Prioritize(number=number):
+                if await maps.existing(turn, number):
+                    await priorities.post_ratings(turn, number)
+            case callbacks.Rate():
+                await priorities.on_rate(turn, action.button)
+            case callbacks.Matrix(number=number):
+                if await maps.existing(turn, number):
+                    turn.post(posts.Matrix(number=number, lang=turn.lang))
+            case callbacks.MakeAction():
+                await priorities.on_make_action(turn, action.button)
+            case callbacks.SetStatus():
+                await priorities.on_status(turn, action, action.button)
+            case callbacks.Snooze():
+                await priorities.on_snooze(turn, action, action.button)
             case _:
                 await maps.on_button(turn, action)
 

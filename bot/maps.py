@@ -24,6 +24,7 @@ from bot.replies import caption, pack, split, t, tr
 from flows.analysis import compare as compare_maps
 from flows.i18n import escape_html
 from flows.model import JourneyMap
+from flows.priorities import Progress, Status, opportunities, with_progress
 from flows.spec import LIMITS, MapType
 from renderers.checklist import (
     checklist_blocks,
@@ -59,6 +60,10 @@ class Renderer(Protocol):
     async def pictures(
         self, journey_map: JourneyMap, *, on_wait: Callable[[int], object] | None = None
     ) -> MapPictures: ...
+
+    async def matrix(
+        self, journey_map: JourneyMap, rated: list, numbers: dict[str, int], lang: str
+    ) -> bytes: ...
 
 
 def file_name(journey_map: JourneyMap, number: int, fmt: str) -> str:
@@ -400,6 +405,8 @@ class Desk:
         self.bot: Bot | None = None  # for "uploading…" in the chat while a picture is drawn
         self._courtesies: set[asyncio.Task] = set()
         self.budget: Budget | None = None  # the courier's, so courtesies count too
+        # The "Open map" button under a map (bot/webapp/buttons.py), when there is a web app.
+        self.open_button: Callable[[str, int, str, str | None], Any] | None = None
 
     async def plan(self, post: posts.Post, parcel: Parcel) -> list[Part]:
         simple = simple_parts(post, parcel)
@@ -411,6 +418,10 @@ class Desk:
             return await self.export_parts(parcel, post)
         if isinstance(post, posts.Comparison):
             return await self.comparison_parts(parcel, post)
+        if isinstance(post, posts.Matrix):
+            from bot.priorities import matrix_parts
+
+            return await matrix_parts(self, parcel, post)
         raise ValueError(f"no plan for {post!r}")
 
     async def _read(
@@ -430,6 +441,32 @@ class Desk:
 
         return await self.store.run(read)
 
+    async def _marked(self, chat_id: str, number: int, journey_map: JourneyMap) -> JourneyMap:
+        """The map as the picture and the exports show it: its opportunities that became
+        actions marked with their status and owner."""
+        actions = await self.store.run(
+            lambda u: u.actions.of_chat(chat_id, open_only=False, number=number)
+        )
+        progress = {a.opportunity: Progress(a.status, a.owner_name) for a in actions}
+        return with_progress(journey_map, progress)
+
+    async def _actions_done(self, chat_id: str, numbers: set[int], lang: str) -> list[str]:
+        """The actions done from either map's opportunities (a map and its future state: what
+        the team has already changed), as lines under the comparison."""
+        from bot.priorities import with_owner
+
+        done = []
+        for number in sorted(numbers):
+            found = await self.store.run(
+                lambda u, n=number: u.actions.of_chat(chat_id, open_only=False, number=n)
+            )
+            done += [a for a in found if a.status == Status.DONE]
+        if not done:
+            return []
+        lines = [t(lang, "bot.compare_actions_done", count=len(done))]
+        lines += [with_owner(a, lang, "bot.compare_action_line", text=a.text) for a in done]
+        return lines
+
     def _text(self, chat: int, thread: int | None, html: str, markup: Any = None) -> Part:
         return message_part(
             chat, thread, posts.Message(html=html, markup=posts.markup_json(markup))
@@ -448,11 +485,16 @@ class Desk:
                     await self.bot.send_chat_action(
                         chat, ChatAction.UPLOAD_PHOTO, message_thread_id=thread
                     )
+            marked = await self._marked(parcel.chat_id, post.number, journey_map)
             return await self._pictures(
-                journey_map, lambda ahead: self._queued(chat, thread, lang, ahead)
+                marked, lambda ahead: self._queued(chat, thread, lang, ahead)
             )
 
         pictures = _Once(draw)
+        opener = None
+        if self.open_button is not None:
+            username = self.bot.username if self.bot is not None else None
+            opener = self.open_button(parcel.chat_id, post.number, lang, username)
         label = tr(journey_map.language, f"maptype.{journey_map.map_type or 'current'}")
         photo_caption = caption(
             tr(
@@ -479,9 +521,13 @@ class Desk:
                     for k, photo in enumerate(drawn.photos)
                 ]
                 sent = await bot.send_media_group(chat, album, message_thread_id=thread)
-                return sent[0]
+                return sent[0]  # (an album takes no buttons: the file below has it)
             return await bot.send_photo(
-                chat, drawn.photos[0], caption=photo_caption, message_thread_id=thread
+                chat,
+                drawn.photos[0],
+                caption=photo_caption,
+                message_thread_id=thread,
+                reply_markup=opener,
             )
 
         async def document(bot: Bot) -> Any:
@@ -493,6 +539,7 @@ class Desk:
                 InputFile(drawn.full_png, filename=file_name(journey_map, post.number, "png")),
                 caption=caption(tr(lang, "bot.map_file_caption")),
                 message_thread_id=thread,
+                reply_markup=opener if len(drawn.photos) > 1 else None,
             )
 
         def photos_posted() -> int:
@@ -507,6 +554,10 @@ class Desk:
             parts.append(self._text(chat, thread, html))
         keyboard = tick_keyboard(journey_map, post.number, lang, ticked, 0, before)
         parts.append(self._text(chat, thread, t(lang, "bot.tick_intro"), keyboard))
+        if opportunities(journey_map):
+            from bot.priorities import offer
+
+            parts.append(self._text(chat, thread, *offer(lang, post.number)))
         return parts
 
     def _queued(self, chat: int, thread: int | None, lang: str, ahead: int) -> None:
@@ -546,6 +597,7 @@ class Desk:
             return [self._text(chat, thread, t(lang, "bot.not_found", number=post.number))]
         journey_map, _, ticked, before = found
         checklist = checklist_sections_for_export(journey_map, lang, ticked, before=before)
+        journey_map = await self._marked(parcel.chat_id, post.number, journey_map)
 
         def export(fmt: str) -> Part:
             async def make() -> bytes | None:
@@ -631,7 +683,9 @@ class Desk:
             for line in comparison_lines(compare_maps(old, new))
         ]
         heading = t(lang, "bot.compare_heading", before=old_label, after=new_label)
-        texts = split("\n".join([heading, *(f"• {line}" for line in lines)]))
+        body = [heading, *(f"• {line}" for line in lines)]
+        body += await self._actions_done(chat_id, {post.before[0], post.after[0]}, lang)
+        texts = split("\n".join(body))
         return [Part(chart, prepare=drawn.get), *(self._text(chat, thread, html) for html in texts)]
 
 

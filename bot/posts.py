@@ -77,8 +77,18 @@ class Comparison(BaseModel):
     lang: str
 
 
+class Matrix(BaseModel):
+    """The priority matrix of a map's rated opportunities, where to start, and buttons that
+    turn an opportunity into an action."""
+
+    kind: Literal["matrix"] = "matrix"
+    number: int
+    lang: str
+
+
 Post = Annotated[
-    Message | Reaction | Edit | MapPictures | Exports | Comparison, Field(discriminator="kind")
+    Message | Reaction | Edit | MapPictures | Exports | Comparison | Matrix,
+    Field(discriminator="kind"),
 ]
 _POST: TypeAdapter[Post] = TypeAdapter(Post)
 

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, posts
 from bot.courier import Courier
+from bot.priorities import ask_when_due
 from bot.replies import t, tr
 from flows.i18n import escape_html
 from renderers.checklist import checklist_items, render_text
@@ -28,6 +29,10 @@ LONGEST = timedelta(days=366)
 IDLE_CHECK = 30.0  # seconds between looks for reminders set by other instances
 OPEN_ITEMS_SHOWN = 8
 _PERIOD = re.compile(r"^([0-9]{1,6})\s*([smhdw])$")
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: naive UTC
 
 
 def parse_period(text: str) -> timedelta | None:
@@ -66,6 +71,13 @@ class Reminders:
                 for reminder in await self.store.run(lambda u: u.reminders.due()):
                     if await self.store.run(partial(self._claim, reminder=reminder)):
                         self.courier.deliver_soon(reminder.chat_id)
+                # Actions that fall due: their owners are asked the same way (bot/priorities).
+                for action_id, chat_id in await self.store.run(lambda u: u.actions.due()):
+                    ask = partial(
+                        ask_when_due, action_id=action_id, chat_id=chat_id, instance=self.instance
+                    )
+                    if await self.store.run(ask):
+                        self.courier.deliver_soon(chat_id)
                 wait = await self._seconds_to_next()
             except Unavailable as problem:  # the database is away: say so once a minute
                 now = asyncio.get_running_loop().time()
@@ -81,7 +93,12 @@ class Reminders:
                 await asyncio.wait_for(self._wake.wait(), wait)
 
     async def _seconds_to_next(self) -> float:
-        due = await self.store.run(lambda u: u.reminders.next_at())
+        async def soonest(u: Unit) -> datetime | None:
+            times = [await u.reminders.next_at(), await u.actions.next_reminder_at()]
+            known = [_utc(moment) for moment in times if moment is not None]
+            return min(known) if known else None
+
+        due = await self.store.run(soonest)
         if due is None:
             return IDLE_CHECK
         if due.tzinfo is None:  # SQLite hands back naive UTC

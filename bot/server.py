@@ -1,5 +1,6 @@
 """The one HTTP server of `journeybot run` (Starlette on uvicorn, as in PTB's custom-webhook
-example): the webhook, `GET /healthz`, `GET /metrics` — and later the Mini App.
+example): the webhook, `GET /healthz`, `GET /metrics` — and the Mini App's pages and API
+under /app (bot/webapp/service.py).
 
 It is meant to face the internet directly (with `--cert/--key`) or sit behind a reverse proxy,
 and to stay up for Telegram's deliveries whatever else connects:
@@ -213,6 +214,7 @@ class Endpoints:
     deliver: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     checks: dict[str, Check] = field(default_factory=dict)
     max_body: int = MAX_BODY
+    routes: list[Route] = field(default_factory=list)  # the Mini App's (bot/webapp/)
 
 
 def build_app(endpoints: Endpoints) -> Starlette:
@@ -276,6 +278,7 @@ def build_app(endpoints: Endpoints) -> Starlette:
     ]
     if endpoints.webhook_path is not None:
         routes.append(Route(endpoints.webhook_path, webhook, methods=["POST"]))
+    routes += endpoints.routes
     return Starlette(routes=routes)
 
 

@@ -297,6 +297,12 @@ class Service:
             },
         )
         self.http: HttpServer | None = None
+        self.webapp: Any = None
+        if settings.webapp_url:
+            from bot.webapp.service import WebApp
+
+            self.webapp = WebApp(settings)
+            self.endpoints.routes = self.webapp.routes()
 
     # health checks
     async def _check_bot(self) -> str:
@@ -349,6 +355,8 @@ class Service:
                 )
                 await self.http.start()
                 served = ["/healthz", "/metrics"]
+                if self.webapp is not None:
+                    served.append(f"/app (the Mini App, public at {s.webapp_url})")
                 if s.webhook_url:
                     served.insert(0, f"{s.served_path} (webhook)")
                 scheme = "https" if s.cert else "http"
@@ -405,6 +413,8 @@ class Service:
                     await app.update_processor.process_update(update, app.process_update(update))
 
                 self.endpoints.deliver = deliver
+            if self.webapp is not None:
+                self.webapp.attach(self.store, app.bot, app.bot_data["courier"])
             if self.stopping.is_set():
                 return 0
             self.phase = "running"
@@ -416,6 +426,8 @@ class Service:
             self.phase = "stopping"
             self.endpoints.deliver = None
             log.info("journeybot stopping")
+            if self.webapp is not None:  # the open editing sessions' summaries, into the outbox
+                await self.webapp.stop()
             if app.running:
                 await app.stop()
             if app.post_stop is not None:

@@ -135,3 +135,31 @@ def by_quadrant(rated: Iterable[Rated]) -> dict[Quadrant, list[Rated]]:
         if r.quadrant is not None:
             out[r.quadrant].append(r)
     return out
+
+
+# How an action's status is marked wherever the opportunity it came from is shown: in the chat,
+# on the map and in its exports.
+MARKS: dict[Status, str] = {Status.TODO: "⬜", Status.DOING: "▶️", Status.DONE: "✅"}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the action taken from an opportunity stands, and who owns it."""
+
+    status: Status
+    owner: str
+
+
+def with_progress(journey_map: JourneyMap, progress: dict[str, Progress]) -> JourneyMap:
+    """A copy of the map whose opportunities that became actions say how far they are
+    (“Second packing slot at 3 pm · ✅ @andi”), for the picture and the exports; the stored
+    map stays as it was written."""
+    if not progress:
+        return journey_map
+    marked = journey_map.model_copy(deep=True)
+    for stage in marked.stages:
+        for item in stage.items("opportunities"):
+            found = progress.get(opportunity_id(stage.name, item.text))
+            if found is not None:
+                item.text = f"{item.text} · {MARKS[found.status]} {found.owner}"
+    return marked

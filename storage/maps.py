@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
-from storage.records import Conflict, MapSummary, Page, VersionInfo
+from storage.records import Conflict, MapSummary, Page, StaleVersion, VersionInfo
 from storage.tables import (
     ActionRow,
     ChecklistTickRow,
@@ -34,9 +34,16 @@ class Maps:
         self.s = session
 
     async def save(
-        self, chat_id: str, journey_map: JourneyMap, number: int | None = None
+        self,
+        chat_id: str,
+        journey_map: JourneyMap,
+        number: int | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> MapSummary:
-        """Keep a finished map: a new map, or (with `number`) its next version."""
+        """Keep a finished map: a new map, or (with `number`) its next version. With
+        `expected_version`, only if that is still the current version (else StaleVersion:
+        someone saved in between; the unit's chat lock makes the check and the write one)."""
         s = self.s
         if number is None:
             row = await self._new_row(chat_id, journey_map)
@@ -45,6 +52,8 @@ class Maps:
             if found is None:
                 raise LookupError(number)
             row = found
+            if expected_version is not None and row.version != expected_version:
+                raise StaleVersion(row.version)
             row.version += 1
             _copy_header(row, journey_map)
             row.updated_at = now()

@@ -14,6 +14,14 @@ class Conflict(Exception):
     """Someone else changed the interview between our read and our write."""
 
 
+class StaleVersion(Exception):
+    """The map was saved by someone else since the version an edit was made on."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(current)
+        self.current = current
+
+
 class Duplicate(Exception):
     """This update was applied before."""
 

@@ -45,6 +45,7 @@ from storage.records import (
     Loaded,
     MapSummary,
     Page,
+    StaleVersion,
     Unavailable,
     VersionInfo,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Loaded",
     "MapSummary",
     "Page",
+    "StaleVersion",
     "Store",
     "Unavailable",
     "Unit",

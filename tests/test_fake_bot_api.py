@@ -269,6 +269,20 @@ async def test_duplicate_delivery_reaches_handler_twice(api: FakeBotApi) -> None
 # --------------------------------------------------------------------------- limits
 
 
+async def test_web_app_buttons_only_in_private_chats(api: FakeBotApi, bot: Bot) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+    alice = api.new_user("Alice")
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Open", web_app=WebAppInfo("https://example.com/app/"))]]
+    )
+    sent = await bot.send_message(api.private_chat(alice).id, "map", reply_markup=markup)
+    assert sent.reply_markup is not None
+    group = api.new_group("Team", [alice])
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.send_message(group.id, "map", reply_markup=markup)
+
+
 async def test_text_limits(api: FakeBotApi, bot: Bot) -> None:
     alice = api.new_user("Alice")
     chat = api.private_chat(alice)

@@ -13,13 +13,16 @@ from flows.priorities import (
     HIGH,
     LOW,
     MEDIUM,
+    Progress,
     Quadrant,
+    Status,
     Vote,
     opportunities,
     opportunity_id,
     quadrant,
     rate,
     start_with,
+    with_progress,
 )
 
 ME = Author(id="1", name="Sari")
@@ -146,3 +149,15 @@ def test_due_dates_in_each_language(lang: str, text: str, expected: date) -> Non
 def test_a_date_that_cannot_be_due_says_why(lang: str, text: str, problem: str) -> None:
     due = parse_due(text, lang, TODAY)
     assert due.on is None and due.problem == problem
+
+
+def test_opportunities_that_became_actions_show_how_far_they_are() -> None:
+    journey_map = a_map()
+    slot = opportunities(journey_map)[0]
+    marked = with_progress(journey_map, {slot.id: Progress(Status.DONE, "@andi")})
+    assert marked.stages[0].texts("opportunities") == [
+        "Second packing slot at 3 pm · ✅ @andi",
+        "QRIS at the till",
+    ]
+    assert journey_map.stages[0].texts("opportunities")[0] == "Second packing slot at 3 pm"
+    assert with_progress(journey_map, {}) is journey_map

@@ -452,13 +452,21 @@ class BotCore:
         )
         return raw, plain, entities
 
-    def _reply_markup(self, params: Params, *, inline_only: bool = False) -> JSON | None:
+    def _reply_markup(
+        self, params: Params, *, inline_only: bool = False, chat: FakeChat | None = None
+    ) -> JSON | None:
         markup = params.get_json(
             "reply_markup", error="can't parse reply keyboard markup JSON object"
         )
         if markup is None:
             return None
-        return validate_reply_markup(markup, inline_only=inline_only)
+        checked = validate_reply_markup(markup, inline_only=inline_only)
+        # Telegram: web_app buttons are available only in private chats with the bot.
+        if chat is not None and chat.type != "private":
+            rows = checked.get("inline_keyboard") or []
+            if any(isinstance(b, dict) and "web_app" in b for row in rows for b in row):
+                raise ApiError.bad_request("BUTTON_TYPE_INVALID")
+        return checked
 
     def _reply_to(self, chat: FakeChat, params: Params) -> int | None:
         reply = params.get_json("reply_parameters")
@@ -521,7 +529,7 @@ class BotCore:
     def send_message(self, params: Params) -> JSON:
         chat = self.chat_for_sending(params)
         raw, plain, entities = self._text(params)
-        markup = self._reply_markup(params)
+        markup = self._reply_markup(params, chat=chat)
         reply_to = self._reply_to(chat, params)
         message = self.new_message(chat, self.bot_user, from_bot=True)
         message.thread_id = self._thread(chat, params)
@@ -567,7 +575,7 @@ class BotCore:
         chat = self.chat_for_sending(params)
         source = self._resolve_upload(params, "photo")
         raw_caption, caption, caption_entities = self._caption(params)
-        markup = self._reply_markup(params)
+        markup = self._reply_markup(params, chat=chat)
         reply_to = self._reply_to(chat, params)
         if isinstance(source, UploadedFile):
             if len(source.data) > MAX_PHOTO_BYTES:
@@ -620,7 +628,7 @@ class BotCore:
         chat = self.chat_for_sending(params)
         source = self._resolve_upload(params, "document")
         raw_caption, caption, caption_entities = self._caption(params)
-        markup = self._reply_markup(params)
+        markup = self._reply_markup(params, chat=chat)
         reply_to = self._reply_to(chat, params)
         if isinstance(source, UploadedFile):
             stored = self.register_file(
@@ -791,7 +799,7 @@ class BotCore:
     def edit_message_text(self, params: Params) -> JSON:
         chat, message = self._message_to_edit(params)
         raw, plain, entities = self._text(params)
-        markup = self._reply_markup(params, inline_only=True)
+        markup = self._reply_markup(params, inline_only=True, chat=chat)
         if message.text is None:
             raise ApiError.bad_request("there is no text in the message to edit")
         if (plain, entities, markup) == (message.text, message.entities, message.reply_markup):
@@ -805,7 +813,7 @@ class BotCore:
     def edit_message_caption(self, params: Params) -> JSON:
         chat, message = self._message_to_edit(params)
         raw, plain, entities = self._caption(params)
-        markup = self._reply_markup(params, inline_only=True)
+        markup = self._reply_markup(params, inline_only=True, chat=chat)
         if not message.media:
             raise ApiError.bad_request("there is no caption in the message to edit")
         current = (message.caption or "", message.caption_entities, message.reply_markup)
@@ -819,7 +827,7 @@ class BotCore:
 
     def edit_message_reply_markup(self, params: Params) -> JSON:
         chat, message = self._message_to_edit(params)
-        markup = self._reply_markup(params, inline_only=True)
+        markup = self._reply_markup(params, inline_only=True, chat=chat)
         if markup == message.reply_markup:
             raise ApiError.bad_request(_NOT_MODIFIED)
         message.reply_markup = markup
