@@ -539,6 +539,7 @@ async def test_a_killed_render_worker_stops_no_drawing(
     bot = BotProcess(api, sqlite_url, tmp_path)
     await bot.start()
     try:
+        await bot.wait_for_line("render workers ready")  # they warm up while the bot runs
         workers = render_workers(bot)
         assert workers, "no render workers found"
         os.kill(workers[0], signal.SIGKILL)  # idle
