@@ -404,7 +404,8 @@ def _change_item(iv: Interview, ev: Event, current: Step) -> Outcome:
         if name.casefold() in {n.casefold() for n in iv.map.persona_names() if n != old.name}:
             raise Invalid("error.duplicate", name=name)
         for stage in iv.map.stages:
-            for entry in (*stage.emotions, *stage.absent):
+            named: list[Rating | Absence] = [*stage.emotions, *stage.absent]
+            for entry in named:
                 if entry.persona == old.name:
                     entry.persona = name
         entries[index] = Persona(name=name, description=description, author=ev.author, at=ev.at)
