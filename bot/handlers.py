@@ -28,11 +28,12 @@ from bot.courier import Courier
 from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
+from flows import templates
 from flows.engine import Outcome, handle, start
 from flows.interview import Event, Interview, Position
 from flows.model import Author
 from flows.questions import SUGGESTION, Reply, question
-from flows.spec import LANGUAGES, pick_language
+from flows.spec import LANGUAGES, MapType, pick_language
 from storage.records import Duplicate, Loaded, MapSummary, Unavailable
 from storage.repository import Store, Unit
 
@@ -414,8 +415,12 @@ class JourneyBot:
             self.offer_running(turn, loaded, action.message_id)
             return
         journey_map.language = turn.lang
+        # Its template's suggestions come back when a stage is deepened or changed.
+        kind = templates.kind_for_stages(
+            journey_map.map_type or MapType.CURRENT, [s.name for s in journey_map.stages]
+        )
         interview = Interview(
-            map=journey_map, state="review", group=turn.group, facilitator=turn.author
+            map=journey_map, state="review", group=turn.group, facilitator=turn.author, kind=kind
         )
         row = await turn.unit.maps.row(turn.chat_id, number)
         await turn.unit.interviews.start(

@@ -17,6 +17,7 @@ from flows.machine import move
 from flows.model import Absence, Author, Item, JourneyMap, Persona, Rating, Stage
 from flows.questions import (
     CHANGE,
+    DEEPEN,
     DEFAULT,
     FINISH,
     NEXT,
@@ -30,6 +31,7 @@ from flows.questions import (
     Reply,
     current_items,
     default_stages,
+    empty_lanes,
     entry_text,
     face_words,
     question,
@@ -37,7 +39,7 @@ from flows.questions import (
     suggested,
 )
 from flows.spec import LANGUAGES, Depth, pick_language
-from flows.steps import Kind, Step, step
+from flows.steps import Kind, Step, step, steps
 
 # In a group, leading is the facilitator's (or a chat admin's): moving on, choosing the map
 # type, acting on the review, cancelling, changing the language. Anyone may add answers.
@@ -404,7 +406,8 @@ def _change_item(iv: Interview, ev: Event, current: Step) -> Outcome:
         if name.casefold() in {n.casefold() for n in iv.map.persona_names() if n != old.name}:
             raise Invalid("error.duplicate", name=name)
         for stage in iv.map.stages:
-            for entry in (*stage.emotions, *stage.absent):
+            named: list[Rating | Absence] = [*stage.emotions, *stage.absent]
+            for entry in named:
                 if entry.persona == old.name:
                     entry.persona = name
         entries[index] = Persona(name=name, description=description, author=ev.author, at=ev.at)
@@ -467,7 +470,7 @@ def _list_ack(iv: Interview, added: int, total: int) -> Reply:
     reply = question(iv)
     return Reply(
         Text.of(
-            "ack.list_guided" if iv.guided else "ack.list",
+            "ack.list_guided" if iv.tapping else "ack.list",
             added=added,
             total=total,
             limit=iv.position.step.max_items,
@@ -499,8 +502,11 @@ def _late_answer(iv: Interview, ev: Event) -> Outcome:
 def _advance(iv: Interview) -> Outcome:
     iv.revisit = False
     following = iv.neighbour(1)
-    if iv.editing:
-        iv.editing = False
+    if iv.editing and (deeper := _deeper(iv)) is not None:
+        move(iv, "resume_review")
+        move(iv, "edit", deeper)
+    elif iv.editing:
+        iv.editing, iv.deepen = False, None
         _return(iv)
     else:
         move(iv, "advance", following)
@@ -600,7 +606,7 @@ def _done(iv: Interview, current: Step) -> Outcome:
 def _back(iv: Interview) -> Outcome:
     if iv.editing or (iv.state == REVIEW and iv.review_stage is not None):
         iv.editing = iv.revisit = False
-        iv.review_stage = None
+        iv.review_stage = iv.deepen = None
         if iv.state != REVIEW:
             _return(iv)
         return Outcome(iv, [question(iv)])
@@ -622,6 +628,8 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         iv.review_stage = None
         return Outcome(iv, [question(iv)])
     kind, _, rest = value.partition(":")
+    if kind == DEEPEN:
+        return _deepen(iv, _stage_index(iv, rest))
     if kind != "edit" or not rest:
         raise Invalid("error.unknown_choice")
     state, _, stage_text = rest.partition(":")
@@ -640,6 +648,26 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
     iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
     move(iv, "edit", Position(state=state, stage=stage))
     return Outcome(iv, [question(iv)])
+
+
+def _deepen(iv: Interview, stage: int) -> Outcome:
+    """The review's "ask the rest of this stage": its empty lanes, one after another."""
+    todo = empty_lanes(iv, stage)
+    if not todo:
+        raise Invalid("error.unknown_choice")
+    iv.review_stage = None
+    iv.deepen, iv.editing, iv.revisit = stage, True, False
+    move(iv, "edit", todo[0])
+    return Outcome(iv, [question(iv)])
+
+
+def _deeper(iv: Interview) -> Position | None:
+    """While deepening: the stage's next empty lane after this one."""
+    if iv.deepen is None or iv.stage != iv.deepen:
+        return None
+    order = [s.state for s in steps()]
+    here = order.index(iv.state)
+    return next((p for p in empty_lanes(iv, iv.deepen) if order.index(p.state) > here), None)
 
 
 def _stage_index(iv: Interview, text: str) -> int:

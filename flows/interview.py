@@ -85,6 +85,9 @@ class Interview(BaseModel):
     revisit: bool = False
     # On the review screen, the stage whose lanes are being offered for editing.
     review_stage: int | None = None
+    # Deepening a stage from the review (a quick map's other lanes): the stage whose empty
+    # lanes are asked one after another before going back to the review.
+    deepen: int | None = None
     # The personas rated (or said to have no part) since the emotion question was asked: in a
     # private chat the interview moves on once each has an answer.
     rated_here: list[int] = []
@@ -148,6 +151,12 @@ class Interview(BaseModel):
     @property
     def finished(self) -> bool:
         return self.state in (DONE, CANCELLED)
+
+    @property
+    def tapping(self) -> bool:
+        """Lists end with a button (Next) rather than a typed /done: an interview with
+        templates, or a saved map reopened with its template's suggestions."""
+        return self.guided or self.kind is not None
 
     @property
     def route(self) -> Route:

@@ -91,8 +91,8 @@ def _build() -> Machine:
     for target in editable:
         machine.add_transition("edit", "review", target, **guarded)
     machine.add_transition("resume_review", editable, "review")
-    for dest in editable:  # `/edit` in the middle of the interview, and back again
-        machine.add_transition("jump", editable, dest, **guarded)
+    for target in editable:  # `/edit` in the middle of the interview, and back again
+        machine.add_transition("jump", editable, target, **guarded)
     machine.add_transition("finish", "review", DONE)
     machine.add_transition("cancel", [s for s in states if s not in (DONE, CANCELLED)], CANCELLED)
     return machine

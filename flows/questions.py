@@ -33,6 +33,7 @@ FINISH = "finish"
 REVIEW = "review"
 DEFAULT = "default"  # the stages question's "take the suggested list"
 NEXT = "next"  # the command that ends a list (a list needs no typed /done)
+DEEPEN = "deepen"  # deepen:<stage>, the review's "ask the rest of this stage"
 SUGGESTION = "s"  # a suggestion's choice value: "s" and its index in `suggested()`
 PICKED = "✓ "
 # The emotion question's button values, after the persona's number: a score, or these.
@@ -281,7 +282,7 @@ def commands(interview: Interview, position: Position) -> tuple[str, ...]:
     if interview.editing or (position in order and order.index(position) > 0):
         available.append("back")
     answered = len(current_items(interview, position))
-    if interview.guided and step.kind == Kind.LIST:
+    if interview.tapping and step.kind == Kind.LIST:
         # One button ends the list, whether anything was picked or not (nothing: skipped).
         if answered >= step.min_items:
             available.append(NEXT)
@@ -327,7 +328,7 @@ def question(interview: Interview) -> Reply:
         choices = suggestion_choices(interview, position)
         toggles = step.kind == Kind.LIST and bool(choices)
     parts: list[Text | str] = [Text(step.question(jm.map_type), params)]
-    if step.kind == Kind.LIST and not interview.guided:
+    if step.kind == Kind.LIST and not interview.tapping:
         parts.append(Text.of("q.list_done"))  # with templates, a button ends the list
     answered = current_items(interview, position)
     if interview.proposals:  # a group's proposals for a one-answer question
@@ -430,6 +431,20 @@ def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
     return Text.of("review.lane_value", lane=name, value=_listed(i.text for i in items))
 
 
+def empty_lanes(interview: Interview, stage: int) -> list[Position]:
+    """The lane questions of a stage that have no answer yet, in order: what deepening a
+    stage (a quick map's other lanes, later) asks."""
+    jm = interview.map
+    found = []
+    for each in steps():
+        if each.lane is None or not each.per_stage or not each.applies(jm.map_type):
+            continue
+        where = Position(state=each.state, stage=stage)
+        if not current_items(interview, where):
+            found.append(where)
+    return found
+
+
 def review(interview: Interview) -> Reply:
     jm = interview.map
     position = interview.position
@@ -438,7 +453,13 @@ def review(interview: Interview) -> Reply:
         lane_steps: list[Step] = [
             s for s in steps() if s.lane and s.per_stage and s.applies(jm.map_type)
         ]
+        deepen = (
+            (Choice(f"{DEEPEN}:{index}", Text.of("choice.deepen")),)
+            if empty_lanes(interview, index)
+            else ()
+        )
         choices = (
+            *deepen,
             *(
                 Choice(f"edit:{s.state}:{index}", Text.of(s.lane.label_key))
                 for s in lane_steps

@@ -176,6 +176,35 @@ def test_a_quick_map_can_be_deepened_from_the_summary() -> None:
     assert iv.state == "review" and len(iv.map.stages[1].texts("actions")) == 1
 
 
+def test_deepening_a_stage_asks_its_empty_lanes_then_returns_to_the_summary() -> None:
+    owner = Owner(kind="bakery", depth="quick")
+    iv = start(SARI, "en", template=True).interview
+    while iv.state != "review":
+        handle(iv, owner._answer(iv, question(iv)))
+    handle(iv, Event.choice("edit:stage:2", SARI))
+    assert question(iv).choices[0].value == "deepen:2"
+    handle(iv, Event.choice("deepen:2", SARI))
+    asked = []
+    for _ in range(10):
+        if iv.state == "review":
+            break
+        asked.append(iv.position)
+        handle(iv, Event.choice("s0", SARI))  # a list toggles it, the owner takes it
+        if iv.state == asked[-1].state:
+            handle(iv, Event.command("next", SARI))
+    assert [p.state for p in asked] == ["actions", "thoughts", "says", "opportunities", "owner"]
+    assert all(p.stage == 2 for p in asked)
+    stage = iv.map.stages[2]
+    assert stage.texts("actions") and stage.texts("opportunities") and stage.answer("owner")
+    assert not stage.texts("says")  # no suggestions there: skipped with Next, still empty
+    handle(iv, Event.choice("edit:stage:2", SARI))
+    assert question(iv).choices[0].value == "deepen:2"
+    handle(iv, Event.choice("deepen:2", SARI))
+    assert iv.position == Position(state="says", stage=2)
+    handle(iv, Event.command("back", SARI))  # back: the summary, the deepening dropped
+    assert iv.state == "review" and iv.deepen is None
+
+
 @pytest.mark.parametrize("lang", ["en", "id", "pl"])
 def test_a_future_state_asks_about_the_journey_to_come(lang: str) -> None:
     iv = at_stage_questions(lang, depth="full", map_type="future")
@@ -218,3 +247,10 @@ def test_map_type_and_kind_stored_with_the_interview_survive_json() -> None:
     again = Interview.from_json(iv.to_json())
     assert (again.guided, again.kind, again.depth) == (True, "bakery", Depth.QUICK)
     assert again.map.map_type == MapType.CURRENT
+
+
+def test_a_saved_map_finds_its_template_by_its_stage_names() -> None:
+    names = templates.default_stages("laundry", "current", "pl")
+    assert templates.kind_for_stages("current", names) == "laundry"
+    assert templates.kind_for_stages("current", [*names[:2], "Ours", "Mine", "Yours"]) is None
+    assert templates.kind_for_stages("current", []) is None

@@ -101,6 +101,16 @@ async def _interview(api: FakeBotApi, sqlite_url: str) -> None:
     assert all(len(s.emotions) == 2 and len(s.texts("pains")) >= 2 for s in maps.stages)
     assert maps.stages[0].items("touchpoints")[0].author.name == "Ani"
 
+    # Later: the quick map deepened, with its template's suggestions.
+    me.command("edit", "1")
+    await me.sees("Editing map 1")
+    await me.presses(f"Stage 2: {stages[1]}")
+    await me.presses("➕ Ask the rest of this stage")
+    actions = await me.sees(f"{stages[1]}: what does the customer do here")
+    action = templates.suggestions("bakery", "current", 1, "actions", "en")[0]
+    await me.presses(action, message_id=actions.message_id)
+    await me.sees(lambda m: m.method == "editMessageText" and shows(m, f"✓ {action}"))
+
 
 async def test_in_a_group_a_members_tap_is_their_item_and_costs_no_post(
     api: FakeBotApi, sqlite_url: str, tmp_path: Path
