@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
+from statistics import mean
 
 from flows import spec
 from flows.i18n import t
@@ -46,6 +47,11 @@ RATER_SPREAD = 2
 # read on a phone, and the full text is on the map anyway.
 QUOTED_ITEMS = 2
 QUOTE_CHARS = 80
+
+# A pain point at a moment of truth (a stage where the customer decides whether to stay) costs
+# more than one elsewhere: its findings weigh this much more, which lifts "3 pain points
+# without an owner" (54) into "fix first".
+MOMENT_OF_TRUTH_WEIGHT = 15.0
 
 # Severity levels (used for the marker next to a finding): at or above HIGH is "fix first".
 SEVERITY_HIGH = 60.0
@@ -313,6 +319,8 @@ def _stage_findings(journey_map: JourneyMap, empty: list[LaneSpec]) -> list[Find
     for index, stage in enumerate(journey_map.stages):
         pains = [text for lane in problem_lanes for text in stage.texts(lane)]
         weight = 3 * min(len(pains), 5)
+        if stage.moment_of_truth:
+            weight += MOMENT_OF_TRUTH_WEIGHT
         quoted = _quote(pains)
         count = {"count": len(pains)}
         for lane in lanes:
@@ -371,6 +379,23 @@ def _ends_at_purchase(journey_map: JourneyMap) -> Finding | None:
         stage=last,
         stage_name=journey_map.stages[last].name,
     )
+
+
+def moment_candidates(journey_map: JourneyMap) -> list[int]:
+    """The stages the review offers as moments of truth: the purchase, and the stage where
+    the customer feels worst (the lowest mean over the personas rated there)."""
+    found = [i for i, s in enumerate(journey_map.stages) if is_purchase_stage(s.name)]
+    moods = []
+    for index, stage in enumerate(journey_map.stages):
+        scores = [stage.emotion_of(p) for p in personas_of(journey_map)]
+        rated = [score for score in scores if score is not None]
+        if rated:
+            moods.append((mean(rated), index))
+    if moods:
+        lowest = min(moods)[1]
+        if lowest not in found:
+            found.append(lowest)
+    return sorted(found)
 
 
 # --- Comparing two versions -------------------------------------------------------------------

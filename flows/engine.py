@@ -17,6 +17,7 @@ from flows.machine import move
 from flows.model import Absence, Author, Item, JourneyMap, Rating, Stage
 from flows.questions import (
     FINISH,
+    MOMENT,
     NOT_PART,
     PICK,
     REVIEW,
@@ -25,6 +26,7 @@ from flows.questions import (
     current_items,
     default_stage_keys,
     face_words,
+    moment_choices,
     question,
     rating_label,
 )
@@ -398,6 +400,13 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         iv.review_stage = None
         return Outcome(iv, [question(iv)])
     kind, _, rest = value.partition(":")
+    if kind == MOMENT:
+        index = _stage_index(iv, rest)
+        if not any(c.value == value for c in moment_choices(iv.map)):
+            raise Invalid("error.unknown_choice")
+        stage = iv.map.stages[index]
+        stage.moment_of_truth = not stage.moment_of_truth
+        return Outcome(iv, [question(iv)])
     if kind != "edit" or not rest:
         raise Invalid("error.unknown_choice")
     state, _, stage_text = rest.partition(":")

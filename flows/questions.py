@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from flows.analysis import moment_candidates
 from flows.i18n import Join, Text, t
 from flows.interview import Interview, Position, positions
 from flows.model import JourneyMap, Stage
@@ -261,6 +262,27 @@ def _lane_summary(jm: JourneyMap, stage: Stage, lane: LaneSpec) -> Text | None:
     return Text.of("review.lane_count", lane=name, count=len(items))
 
 
+MOMENT = "moment"  # a review choice: moment:<stage index> flags or unflags the stage
+
+
+def moment_choices(jm: JourneyMap) -> tuple[Choice, ...]:
+    """Flag a moment of truth: offered for the purchase and the stage that feels worst, and
+    to unflag any stage flagged already."""
+    offered = set(moment_candidates(jm)) | {
+        i for i, stage in enumerate(jm.stages) if stage.moment_of_truth
+    }
+    return tuple(
+        Choice(
+            f"{MOMENT}:{i}",
+            Text.of(
+                "choice.moment_off" if jm.stages[i].moment_of_truth else "choice.moment_on",
+                stage=jm.stages[i].name,
+            ),
+        )
+        for i in sorted(offered)
+    )
+
+
 def review(interview: Interview) -> Reply:
     jm = interview.map
     position = interview.position
@@ -288,6 +310,7 @@ def review(interview: Interview) -> Reply:
             Choice(f"edit:stage:{i}", Text.of("edit.stage", index=i + 1, stage=s.name))
             for i, s in enumerate(jm.stages)
         ),
+        *moment_choices(jm),
     )
     return Reply(
         text=Text.of("review.intro", lines=summary(jm)),
