@@ -129,7 +129,7 @@ def a_map(api: FakeBotApi, workdir: Path) -> None:
     env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}"}
     with (ROOT / "tests/data/answers_en.txt").open("rb") as answers:
         subprocess.run(
-            [*journeybot(), "chat", "--output-dir", str(workdir / "out")],
+            [*journeybot(), "chat", "--output-dir", str(workdir / "out"), "--no-template"],
             stdin=answers,
             cwd=workdir,
             env=env,

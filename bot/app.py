@@ -115,6 +115,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         Admins(),
         outage_wait=settings.outage_wait,
         on_reminders_changed=reminders.wake,
+        templates=settings.templates,
     )
 
     async def post_init(app: Application) -> None:

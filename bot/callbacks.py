@@ -18,8 +18,10 @@ SEP = "|"
 BIGGEST = 10**9  # map numbers, pages and versions people can have (and a database can hold)
 
 # What a button does (the first field of its data).
-ANSWER = "q"  # a choice of an interview question: q|<position>|<value>
-COMMAND = "k"  # back / skip / done on a question: k|<position>|<command>
+# A choice of an interview question: q|<position>|<value>; a suggestion is named by its
+# index ("s3"), never by its text, so any suggestion fits the 64 bytes.
+ANSWER = "q"
+COMMAND = "k"  # back / skip / done / next on a question: k|<position>|<command>
 NEW = "n"  # n|begin, n|resume, n|discard
 PAGE = "l"  # l|<page> of /maps
 SHOW = "s"  # s|<number>: the map's picture and checklist
@@ -34,7 +36,7 @@ STATUS = "u"  # u|<action id>|todo, doing or done
 SNOOZE = "z"  # z|<action id>
 
 NEW_CHOICES = ("begin", "resume", "discard")
-MOVES = ("back", "skip", "done")
+MOVES = ("back", "skip", "done", "next")
 _TOKEN = re.compile(r"^[a-z_]{1,32}(?::\d{1,3}){0,2}$")
 _VALUE = re.compile(r"^[\w:+\-]{1,40}$")
 _ITEM = re.compile(r"^[\w.\-]{1,40}$")

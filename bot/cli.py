@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--new", action="store_true", help="discard the unfinished interview and start afresh"
     )
     chat.add_argument("--name", help="who is answering, as the map credits it (default: you)")
+    chat.add_argument(
+        "--no-template",
+        action="store_true",
+        help="the interview without business templates: no kind of business, no suggestions "
+        "(the question order that answer files written for it expect)",
+    )
 
     run = commands.add_parser(
         "run", parents=[settings], help="the Telegram bot (polling, or a webhook)"
@@ -133,15 +139,23 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "chat":
         from bot.console import chat
 
-        return asyncio.run(
-            chat(
-                args.lang,
-                args.output_dir,
-                new=args.new,
-                name=args.name,
-                url=settings.database_url,
+        try:
+            return asyncio.run(
+                chat(
+                    args.lang,
+                    args.output_dir,
+                    new=args.new,
+                    name=args.name,
+                    url=settings.database_url,
+                    template=not args.no_template,
+                )
             )
-        )
+        except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (every answer is stored)
+            from bot.console import tr as console_tr
+            from flows.spec import pick_language
+
+            print("\n" + console_tr(pick_language(args.lang), "console.interrupted"))
+            return 130
     if args.command == "db":
         return asyncio.run(_upgrade(settings.database_url))
     if args.command == "maps":
@@ -271,14 +285,20 @@ async def _export(url: str, chat_id: str, number: int, output: Path, version: in
     return _write(output, export_bytes(journey_map, output.suffix))
 
 
-def export_bytes(journey_map, suffix: str) -> bytes:
+def export_bytes(journey_map, suffix: str, lang: str | None = None) -> bytes:
+    """The map as a file; a PDF or HTML page ends with the findings and the checklist, as
+    the one Telegram sends."""
+    from renderers.checklist import checklist_sections_for_export
     from renderers.export import export_map, format_for
 
     try:
         fmt = format_for(Path(f"map{suffix}"))
     except ValueError as problem:
         raise SystemExit(f"journeybot: {problem}") from None
-    return export_map(journey_map, fmt)
+    checklist = None
+    if fmt in ("pdf", "html"):
+        checklist = checklist_sections_for_export(journey_map, lang or journey_map.language)
+    return export_map(journey_map, fmt, lang=lang, checklist=checklist)
 
 
 def _render(source: Path, output: Path, lang: str | None) -> int:
@@ -292,12 +312,7 @@ def _render(source: Path, output: Path, lang: str | None) -> int:
         return _fail(f"cannot read {source}: {_reason(problem)}")
     except ValidationError as problem:
         return _fail(f"{source}: {describe(problem)}")
-    data = (
-        export_bytes(journey_map, output.suffix)
-        if lang is None
-        else _relabelled(journey_map, output.suffix, lang)
-    )
-    return _write(output, data)
+    return _write(output, export_bytes(journey_map, output.suffix, lang))
 
 
 def _write(output: Path, data: bytes) -> int:
@@ -318,12 +333,6 @@ def _reason(problem: OSError) -> str:
 def _fail(line: str) -> int:
     print(f"journeybot: {line}", file=sys.stderr)
     return 1
-
-
-def _relabelled(journey_map, suffix: str, lang: str) -> bytes:
-    from renderers.export import export_map, format_for
-
-    return export_map(journey_map, format_for(Path(f"map{suffix}")), lang=lang)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     read_timeout: float = Field(30.0, gt=0)
     # Several instances of one bot: Redis keeps their posting budget together (optional).
     redis_url: str | None = None
+    # Business templates in the interview: the kind of business is asked, and its stages,
+    # personas and suggestions are offered to tap. Off: the interview without them (scripts
+    # and tests written for that order of questions).
+    templates: bool = True
     # The Mini App (bot/webapp/): the public HTTPS address of this bot's HTTP server (a
     # reverse proxy in front of --port); with it every map gets an "Open map" button.
     webapp_url: str | None = None

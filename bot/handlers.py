@@ -28,11 +28,12 @@ from bot.courier import Courier
 from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
+from flows import templates
 from flows.engine import Outcome, handle, start
-from flows.interview import Event, Interview, Position, positions
+from flows.interview import Event, Interview, Position
 from flows.model import Author
-from flows.questions import question
-from flows.spec import LANGUAGES, pick_language
+from flows.questions import SUGGESTION, Reply, question
+from flows.spec import LANGUAGES, MapType, pick_language
 from storage.records import Duplicate, Loaded, MapSummary, Unavailable
 from storage.repository import Store, Unit
 
@@ -113,7 +114,9 @@ class JourneyBot:
         *,
         outage_wait: float = OUTAGE_WAIT,
         on_reminders_changed: Callable[[], None] = lambda: None,
+        templates: bool = True,
     ) -> None:
+        self.templates = templates  # new interviews offer business templates
         self.store = store
         self.courier = courier
         self.admins = admins
@@ -393,7 +396,13 @@ class JourneyBot:
         await priorities.cmd_actions(turn, action)
 
     async def cmd_edit(self, turn: Turn, action: Called) -> None:
-        """Open a saved map on the review screen; finishing saves its next version."""
+        """During an interview: change one of its answers (`/edit goal`, `/edit stage 2`).
+        Otherwise: open a saved map on the review screen; finishing saves its next version."""
+        running = await turn.unit.interviews.load(turn.chat_id, turn.scope)
+        if running is not None and not running.interview.finished:
+            event = Event.command("edit", turn.author, action.rest, admin=turn.admin)
+            await self.apply(turn, event, reply_to=action.message_id)
+            return
         number = await maps.number_argument(turn, action, "edit")
         if number is None:
             return
@@ -406,8 +415,12 @@ class JourneyBot:
             self.offer_running(turn, loaded, action.message_id)
             return
         journey_map.language = turn.lang
+        # Its template's suggestions come back when a stage is deepened or changed.
+        kind = templates.kind_for_stages(
+            journey_map.map_type or MapType.CURRENT, [s.name for s in journey_map.stages]
+        )
         interview = Interview(
-            map=journey_map, state="review", group=turn.group, facilitator=turn.author
+            map=journey_map, state="review", group=turn.group, facilitator=turn.author, kind=kind
         )
         row = await turn.unit.maps.row(turn.chat_id, number)
         await turn.unit.interviews.start(
@@ -433,7 +446,7 @@ class JourneyBot:
         turn.say(t(turn.lang, "bot.unfinished", title=title), InlineKeyboardMarkup([buttons]))
 
     async def begin(self, turn: Turn) -> None:
-        outcome = start(turn.author, turn.lang, group=turn.group)
+        outcome = start(turn.author, turn.lang, group=turn.group, template=self.templates)
         await turn.unit.interviews.start(turn.chat_id, turn.scope, outcome.interview)
         self.reply(turn, outcome)
 
@@ -497,7 +510,7 @@ class JourneyBot:
             and turn.group
             and isinstance(button, callbacks.Answer)
             and position.state == "emotion"
-            and position in positions(interview.map)
+            and position in interview.positions()
         )
         if (
             loaded is None
@@ -515,6 +528,13 @@ class JourneyBot:
         outcome = handle(interview, event)
         saved = await self.keep(turn, loaded, outcome)
         moved = interview.position != position or interview.finished
+        refreshed = next((r for r in outcome.replies if r.refresh), None)
+        if (
+            refreshed is not None
+            and not moved
+            and self.show_in_place(turn, action, refreshed, interview.lang)
+        ):
+            return
         if not moved and turn.group:
             # Another member's rating, or a refused move: a toast, not a chat message.
             turn.toast = _plain(outcome, interview.lang)[:TOAST_CHARS]
@@ -533,6 +553,22 @@ class JourneyBot:
         self.reply(turn, outcome)
         self.show_saved(turn, saved, interview.lang)
 
+    def show_in_place(self, turn: Turn, action: Pressed, reply: Reply, lang: str) -> bool:
+        """A suggestion was tapped: the question's message itself shows the new ✓ (an edit,
+        not a new message, so a group's taps cost none of its posts). False when that message
+        cannot show it (unknown, or the question too long for one message)."""
+        parts = outgoing(reply, lang, turn.group)
+        if action.message_id is None or len(parts) != 1:
+            return False
+        part = parts[0]
+        inline = part.markup if isinstance(part.markup, InlineKeyboardMarkup) else None
+        turn.post(
+            posts.Edit(
+                message_id=action.message_id, html=part.html, markup=posts.markup_json(inline)
+            )
+        )
+        return True
+
 
 def _may_lead(action: Action) -> bool:
     """Whether the action could be one that only a leader may take (then we ask who is
@@ -543,11 +579,18 @@ def _may_lead(action: Action) -> bool:
     if isinstance(action, Pressed):
         button = action.button
         if isinstance(button, callbacks.Answer):
-            return button.position.state != "emotion"
+            # Ratings and tapped suggestions are everyone's answers; cancelling is not.
+            if button.value.startswith("cancel"):
+                return True
+            return button.position.state != "emotion" and not _is_suggestion(button.value)
         return isinstance(
             button, (callbacks.Move, callbacks.NewMap, callbacks.DeleteMap, callbacks.Language)
         )
     return False
+
+
+def _is_suggestion(value: str) -> bool:
+    return value.startswith(SUGGESTION) and value[len(SUGGESTION) :].isdigit()
 
 
 def _leads(loaded: Loaded | None, turn: Turn) -> bool:

@@ -455,12 +455,14 @@ class Desk:
         the team has already changed), as lines under the comparison."""
         from bot.priorities import with_owner
 
+        async def of_map(number: int) -> list:
+            return await self.store.run(
+                lambda u: u.actions.of_chat(chat_id, open_only=False, number=number)
+            )
+
         done = []
         for number in sorted(numbers):
-            found = await self.store.run(
-                lambda u, n=number: u.actions.of_chat(chat_id, open_only=False, number=n)
-            )
-            done += [a for a in found if a.status == Status.DONE]
+            done += [a for a in await of_map(number) if a.status == Status.DONE]
         if not done:
             return []
         lines = [t(lang, "bot.compare_actions_done", count=len(done))]

@@ -14,7 +14,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from flows.i18n import Text, domain, escape_html
-from flows.questions import Reply
+from flows.questions import NEXT, Reply
 from flows.steps import Kind
 from renderers.checklist import Block
 
@@ -45,7 +45,8 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
     token = reply.position.token()
     commands = reply.commands
     kind = reply.position.step.kind
-    if group and kind in (Kind.LIST, Kind.EMOTION) and "done" not in commands:
+    asks = reply.progress is not None  # the question itself (not an aside, e.g. "cancel?")
+    if group and asks and kind in (Kind.LIST, Kind.EMOTION) and not {"done", NEXT} & set(commands):
         # Members' answers are confirmed by reactions, and everyone rates until the
         # facilitator moves on, so the question itself carries the facilitator's Done.
         commands = (*commands, "done")
@@ -59,7 +60,7 @@ def keyboard(reply: Reply, lang: str, group: bool = False) -> InlineKeyboardMark
         for size in reply.rows:
             rows.append(buttons[at : at + size])
             at += size
-    elif len(buttons) > TALL_KEYBOARD:
+    elif len(buttons) > TALL_KEYBOARD and not reply.toggles:
         # The review screen's many jump targets: the first (Finish) alone, then two a row, so
         # the keyboard fits a phone screen.
         rest = buttons[1:]
@@ -82,6 +83,8 @@ def _answer(token: str, value: str) -> str:
 def outgoing(reply: Reply, lang: str, group: bool) -> list[Outgoing]:
     """One engine reply as one or more messages (long text split; the markup on the last)."""
     text = html_of(reply, lang)
+    if reply.toggles:
+        text += "\n\n" + tr(lang, "bot.tap_hint")
     markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, lang, group)
     if group and reply.position is not None:
         # With privacy mode on, the bot sees only replies to its messages: ask for one.

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, Item, JourneyMap
-from flows.spec import ratings_lane
+from flows.spec import Depth, ratings_lane
 from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
@@ -44,10 +44,22 @@ class Position(BaseModel):
         )
 
 
-def positions(journey_map: JourneyMap) -> list[Position]:
+@dataclass(frozen=True)
+class Route:
+    """Which questions an interview asks beyond the map's type: with business templates
+    (`guided`: the kind of business and the depth are asked) and how deep (`quick`)."""
+
+    guided: bool = False
+    quick: bool = False
+
+
+PLAIN = Route()
+
+
+def positions(journey_map: JourneyMap, route: Route = PLAIN) -> list[Position]:
     """Every question of this map's interview, in order (the stage loop unrolled)."""
     out: list[Position] = []
-    asked = [s for s in steps() if s.applies(journey_map.map_type)]
+    asked = [s for s in steps() if s.asked(journey_map.map_type, route.guided, route.quick)]
     stage_steps = [s for s in asked if s.per_stage]
     loop_done = False
     for each in asked:
@@ -73,14 +85,31 @@ class Interview(BaseModel):
     revisit: bool = False
     # On the review screen, the stage whose lanes are being offered for editing.
     review_stage: int | None = None
+    # Deepening a stage from the review (a quick map's other lanes): the stage whose empty
+    # lanes are asked one after another before going back to the review.
+    deepen: int | None = None
     # The personas rated (or said to have no part) since the emotion question was asked: in a
     # private chat the interview moves on once each has an answer.
     rated_here: list[int] = []
     # A group's proposals for a one-answer question (who proposed what); the facilitator
     # picks one, or the latest stands when they move on.
     proposals: list[Item] = []
+    # An answer over the limit, kept until the person says whether to keep its first part.
+    pending: Item | None = None
+    # Where `/edit` was typed in the middle of the interview: back there after the edit.
+    return_to: Position | None = None
+    # The answer of a list whose new text is typed next (picked with ✎ while editing).
+    changing: int | None = None
+    # `/cancel` was asked to be confirmed by the event before: another /cancel confirms it.
+    cancel_asked: bool = False
     group: bool = False
     facilitator: Author | None = None
+    # With business templates: the interview asks the kind of business and the depth, and
+    # offers the template's stages, personas and suggestions. Interviews saved before the
+    # templates have none of these and go on as they were.
+    guided: bool = False
+    kind: str | None = None  # the template's kind ("bakery"; "other" for something else)
+    depth: Depth | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -123,9 +152,22 @@ class Interview(BaseModel):
     def finished(self) -> bool:
         return self.state in (DONE, CANCELLED)
 
+    @property
+    def tapping(self) -> bool:
+        """Lists end with a button (Next) rather than a typed /done: an interview with
+        templates, or a saved map reopened with its template's suggestions."""
+        return self.guided or self.kind is not None
+
+    @property
+    def route(self) -> Route:
+        return Route(guided=self.guided, quick=self.depth == Depth.QUICK)
+
+    def positions(self) -> list[Position]:
+        return positions(self.map, self.route)
+
     def neighbour(self, offset: Literal[1, -1]) -> Position | None:
         """The question after (1) or before (-1) the current one, None at either end."""
-        order = positions(self.map)
+        order = self.positions()
         try:
             index = order.index(self.position)
         except ValueError:

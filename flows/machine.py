@@ -4,6 +4,7 @@ States are the steps. Its triggers are the moves an interview can make:
 - `advance` / `retreat`: to the next / previous question of this map (the edges are every
   pair of neighbouring questions of any map type, so the machine refuses any other jump);
 - `edit`: from the review screen to any step, and `resume_review` back to it;
+- `jump`: `/edit` in the middle of the interview, to any step and back;
 - `finish`: review → done; `cancel`: anywhere → cancelled.
 The engine picks the destination question (stage and persona included); the machine checks
 that the move is legal and carries it out. One machine serves every interview: a model is
@@ -18,7 +19,7 @@ from itertools import pairwise
 from transitions import Machine, MachineError, State
 from transitions.core import EventData
 
-from flows.interview import Interview, Position, positions
+from flows.interview import Interview, Position, Route, positions
 from flows.model import Author, JourneyMap, Persona, Stage
 from flows.spec import MapType, derived
 from flows.steps import CANCELLED, DONE, steps
@@ -33,8 +34,10 @@ def _neighbour_edges() -> set[tuple[str, str]]:
     for map_type in MapType:
         sample = JourneyMap(map_type=map_type, stages=[Stage(name="a"), Stage(name="b")])
         sample.personas = [Persona(name=n, author=nobody) for n in "xy"]
-        order = [p.state for p in positions(sample)]
-        edges |= set(pairwise(order))
+        for guided in (False, True):
+            for quick in (False, True):
+                order = [p.state for p in positions(sample, Route(guided, quick))]
+                edges |= set(pairwise(order))
     return edges
 
 
@@ -64,7 +67,9 @@ class _Run:
     def arrive(self, event: EventData) -> None:
         position = self.destination or Position(state=self.interview.state)
         self.interview.stage, self.interview.persona = position.stage, position.persona
-        self.interview.rated_here, self.interview.proposals = [], []  # a new question
+        # A new question: what was collected for the last one is done with.
+        self.interview.rated_here, self.interview.proposals = [], []
+        self.interview.pending = self.interview.changing = None
 
 
 def _build() -> Machine:
@@ -86,6 +91,8 @@ def _build() -> Machine:
     for target in editable:
         machine.add_transition("edit", "review", target, **guarded)
     machine.add_transition("resume_review", editable, "review")
+    for target in editable:  # `/edit` in the middle of the interview, and back again
+        machine.add_transition("jump", editable, target, **guarded)
     machine.add_transition("finish", "review", DONE)
     machine.add_transition("cancel", [s for s in states if s not in (DONE, CANCELLED)], CANCELLED)
     return machine

@@ -291,8 +291,8 @@ class JourneyMap(BaseModel):
         for stage in self.stages:
             candidates += stage.authors()
         candidates += [i.author for i in self.needs.have + self.needs.need]
-        for author in candidates:
-            if author is not None and author.id not in seen:
+        for author in candidates:  # (someone whose name is unknown is not listed)
+            if author is not None and author.name and author.id not in seen:
                 seen[author.id] = author
         return list(seen.values())
 

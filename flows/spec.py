@@ -18,6 +18,14 @@ class MapType(StrEnum):
     BLUEPRINT = "blueprint"
 
 
+class Depth(StrEnum):
+    """How much an interview asks: a quick map asks the lanes declared `quick` (touchpoints,
+    emotions, pain points) at every stage; a full map asks every lane, and the needs."""
+
+    QUICK = "quick"
+    FULL = "full"
+
+
 @dataclass(frozen=True)
 class Limits:
     title_chars: int = 120
@@ -91,6 +99,8 @@ class LaneSpec:
     # default: the generic one that names the lane).
     empty_wording: str = ""
     questions: tuple[tuple[MapType, str], ...] = ()  # (map type, question key) overrides
+    # Asked in a quick map too (a quick map asks only these; a full map asks every lane).
+    quick: bool = False
 
     def __str__(self) -> str:
         return self.id
@@ -135,6 +145,9 @@ class LaneSpec:
 LANES: tuple[LaneSpec, ...] = (
     LaneSpec(
         "touchpoints",
+        quick=True,
+        # A future state asks which touchpoints the journey should have (new ones included).
+        questions=((MapType.FUTURE, "q.touchpoints.future"),),
         colour="#3b5bdb",
         tint="#edf2ff",
         empty_weight=55,
@@ -144,17 +157,46 @@ LANES: tuple[LaneSpec, ...] = (
         # usual mix (website, social media, chat, phone, shop, reviews).
         crowded=(6, "too_many_touchpoints"),
     ),
-    LaneSpec("actions", colour="#1971c2", tint="#e7f5ff", empty_weight=35),
-    LaneSpec("thoughts", colour="#6741d9", tint="#f3f0ff", empty_weight=35),
+    LaneSpec(
+        "actions",
+        questions=((MapType.FUTURE, "q.actions.future"),),
+        colour="#1971c2",
+        tint="#e7f5ff",
+        empty_weight=35,
+    ),
+    LaneSpec(
+        "thoughts",
+        questions=((MapType.FUTURE, "q.thoughts.future"),),
+        colour="#6741d9",
+        tint="#f3f0ff",
+        empty_weight=35,
+    ),
     # What the customer says out loud (the empathy map's "says"): questions to the staff,
     # complaints, what they write in reviews. Optional; a map without it is worth a low note.
     LaneSpec("says", colour="#9c36b5", tint="#f8f0fc", empty_weight=30),
     LaneSpec(
-        "emotion", Shape.RATINGS, key="emotions", colour="#e8590c", tint="#fff9e6", empty_weight=65
+        "emotion",
+        Shape.RATINGS,
+        key="emotions",
+        quick=True,
+        colour="#e8590c",
+        tint="#fff9e6",
+        empty_weight=65,
     ),
-    LaneSpec("pains", colour="#c92a2a", tint="#fff0f0", problems=True, empty_weight=50),
+    LaneSpec(
+        "pains",
+        quick=True,
+        # A future state asks what should go away: the touchpoints, steps and waits to remove.
+        questions=((MapType.FUTURE, "q.pains.future"),),
+        colour="#c92a2a",
+        tint="#fff0f0",
+        problems=True,
+        empty_weight=50,
+    ),
     LaneSpec(
         "opportunities",
+        # A future state asks how the business follows the customer up.
+        questions=((MapType.FUTURE, "q.opportunities.future"),),
         colour="#2b8a3e",
         tint="#ebfbee",
         empty_weight=40,

@@ -38,6 +38,11 @@ class Step:
     max_items: int = LIMITS.items_per_lane
     only_for: frozenset[MapType] | None = None  # asked only for these map types
     required_for: frozenset[MapType] = frozenset()  # not skippable for these map types
+    # Asked only in an interview with business templates (the kind of business, the depth):
+    # interviews begun before them, and `journeybot chat --no-template`, go without.
+    guided: bool = False
+    # Asked only in a full map (a quick map leaves it for later: the review, `/edit`).
+    full_only: bool = False
 
     def question(self, map_type: MapType | None = None) -> str:
         """The question's catalog key (a lane may word it differently for a map type)."""
@@ -47,6 +52,12 @@ class Step:
 
     def applies(self, map_type: MapType | None) -> bool:
         return self.only_for is None or map_type in self.only_for
+
+    def asked(self, map_type: MapType | None, guided: bool, quick: bool) -> bool:
+        """Whether an interview of this kind asks this step."""
+        if not self.applies(map_type) or (self.guided and not guided):
+            return False
+        return not (self.full_only and quick)
 
     def skippable(self, map_type: MapType | None) -> bool:
         return self.optional and map_type not in self.required_for
@@ -69,11 +80,14 @@ def lane_step(lane: LaneSpec) -> Step:
         max_items=lane.item_limit(),
         only_for=None if lane.map_types == frozenset(MapType) else lane.map_types,
         required_for=lane.required_for,
+        full_only=not lane.quick,
     )
 
 
 BEFORE_STAGES: tuple[Step, ...] = (
     Step("map_type", "section.map_type", Kind.CHOICE, targets.MapTypeChoice()),
+    Step("business", "section.business", Kind.CHOICE, targets.Setting("kind"), guided=True),
+    Step("depth", "section.depth", Kind.CHOICE, targets.Setting("depth"), guided=True),
     Step(
         "title", "section.title", Kind.TEXT, targets.MapText("title"), max_chars=LIMITS.title_chars
     ),
@@ -103,6 +117,7 @@ AFTER_STAGES: tuple[Step, ...] = (
         Kind.LIST,
         targets.Needs("have"),
         optional=True,
+        full_only=True,
         max_items=LIMITS.items_per_needs,
     ),
     Step(
@@ -111,6 +126,7 @@ AFTER_STAGES: tuple[Step, ...] = (
         Kind.LIST,
         targets.Needs("need"),
         optional=True,
+        full_only=True,
         max_items=LIMITS.items_per_needs,
     ),
     Step("review", "section.review", Kind.REVIEW),

@@ -72,6 +72,17 @@ class MapTypeChoice(Target):
 
 
 @dataclass(frozen=True)
+class Setting(Target):
+    """A choice about the interview itself, kept with the interview rather than on the map:
+    the kind of business (its template) and the depth."""
+
+    field: str
+
+    def answered(self, jm: JourneyMap, where: Where) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True)
 class MapText(TextTarget):
     """A one-answer field of the map itself (title, goal)."""
 

@@ -367,3 +367,15 @@ def find_stage(kind: str, map_type: MapType | str, name: str) -> str | None:
         if wanted in names:
             return stage.key
     return None
+
+
+def kind_for_stages(map_type: MapType | str, names: list[str]) -> str | None:
+    """The kind whose template has most of these stage names (more than half of them), or
+    None: how a saved map opened again (`/edit N`) finds its suggestions, the map itself
+    keeping no kind."""
+    best, found = None, 0
+    for kind in kinds():
+        matches = sum(1 for name in names if find_stage(kind, map_type, name) is not None)
+        if matches > found:
+            best, found = kind, matches
+    return best if names and found * 2 > len(names) else None

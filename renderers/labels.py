@@ -29,7 +29,7 @@ def language_of(journey_map: JourneyMap, lang: str | None = None) -> str:
     return pick_language(lang or journey_map.language)
 
 
-def _holds(journey_map: JourneyMap, lane: LaneSpec) -> bool:
+def lane_holds(journey_map: JourneyMap, lane: LaneSpec) -> bool:
     """Whether any stage holds something in the lane (even a blank answer from a file)."""
     if lane.shape == Shape.RATINGS:
         return any(stage.emotions for stage in journey_map.stages)
@@ -42,14 +42,14 @@ def lanes_of(journey_map: JourneyMap) -> tuple[LaneSpec, ...]:
     if journey_map.map_type is not None:
         return lanes_for(journey_map.map_type)
     common = lanes_for(MapType.CURRENT)
-    return tuple(lane for lane in lanes() if lane in common or _holds(journey_map, lane))
+    return tuple(lane for lane in lanes() if lane in common or lane_holds(journey_map, lane))
 
 
 def listed_lanes(journey_map: JourneyMap) -> tuple[LaneSpec, ...]:
     """The lanes the exports list: the map's own, plus any other lane that holds something, so
     no answer is left out of them."""
     shown = lanes_of(journey_map)
-    return tuple(lane for lane in lanes() if lane in shown or _holds(journey_map, lane))
+    return tuple(lane for lane in lanes() if lane in shown or lane_holds(journey_map, lane))
 
 
 def persona_names(journey_map: JourneyMap) -> list[str]:

@@ -21,6 +21,7 @@ from flows.spec import EMOTION_MAX, EMOTION_MIN, LaneSpec, MapType, Shape
 from renderers import theme as th
 from renderers.labels import (
     date_text,
+    lane_holds,
     lane_label,
     lanes_of,
     map_type_label,
@@ -533,7 +534,11 @@ class _Builder:
     def lanes(self) -> None:
         """Every lane of the map in order; the line of visibility above the first lane the
         customer does not see."""
-        shown = lanes_of(self.map)
+        # A lane nobody filled in any stage is left out: a quick map asks three lanes, and
+        # rows of empty boxes would only push the answers apart.
+        shown = [lane for lane in lanes_of(self.map) if lane_holds(self.map, lane)]
+        if all(lane.shape == Shape.RATINGS for lane in shown):
+            shown = list(lanes_of(self.map))  # nothing listed yet: the grid shows what is to come
         visible = True
         for lane in [*(x for x in shown if not x.hidden), *(x for x in shown if x.hidden)]:
             if lane.hidden and visible:

@@ -50,6 +50,9 @@ class BotProcess:
             "JOURNEYBOT_LOG_LEVEL": "INFO",
             # The fake server has no flood limits; real groups keep Telegram's 20 a minute.
             "JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE": "600",
+            # The tests written before business templates answer the questions without them;
+            # a test of the templates turns them on (extra_env).
+            "JOURNEYBOT_TEMPLATES": "0",
             **self.extra_env,
         }
         self.log = self.workdir / f"bot-{len(list(self.workdir.glob('bot-*.log')))}.log"

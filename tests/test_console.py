@@ -40,7 +40,9 @@ def test_numbers_choose_but_never_on_emotion_questions() -> None:
 async def test_a_whole_interview_in_process(tmp_path: Path) -> None:
     out = io.StringIO()
     answers = (DATA / "answers_en.txt").read_text(encoding="utf-8")
-    console = Console(io.StringIO(answers), out, lang="en", output_dir=tmp_path, author=ME)
+    console = Console(
+        io.StringIO(answers), out, lang="en", output_dir=tmp_path, author=ME, template=False
+    )
     interview = await console.run()
     assert interview.state == "done"
     (written,) = tmp_path.glob("*.json")
@@ -66,9 +68,9 @@ SAID = {
 @pytest.mark.parametrize(
     ("lang", "title", "stages", "progress_word"),
     [
-        ("en", "Kopi Kita online orders", ["Order", "Delivery"], "Step 1 of 8"),
-        ("id", "Keseharian pelanggan Warung Bu Sari", ["Pagi", "Siang"], "Langkah 1 dari 8"),
-        ("pl", "Studio Fit Żoliborz – karnety", ["Zapis", "Pierwsze zajęcia"], "Krok 1 z 8"),
+        ("en", "Kopi Kita online orders", ["Order", "Delivery"], "Question 1 of about "),
+        ("id", "Keseharian pelanggan Warung Bu Sari", ["Pagi", "Siang"], "Pertanyaan 1 dari "),
+        ("pl", "Studio Fit Żoliborz – karnety", ["Zapis", "Pierwsze zajęcia"], "Pytanie 1 z około"),
     ],
 )
 def test_scripted_chat_from_a_pipe_in_each_language(
@@ -86,6 +88,7 @@ def test_scripted_chat_from_a_pipe_in_each_language(
             str(tmp_path / "maps"),
             "--name",
             "Sari Dewi",
+            "--no-template",
         ],
         input=answers,
         capture_output=True,
@@ -146,7 +149,7 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     cut = lines.index("Chooses a drink and pays\n")
     env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
     first = subprocess.Popen(
-        [*journeybot(), "chat", "--output-dir", str(tmp_path / "maps")],
+        [*journeybot(), "chat", "--output-dir", str(tmp_path / "maps"), "--no-template"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=tmp_path,
@@ -165,12 +168,16 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
     first.wait(timeout=10)
 
     rest = "".join(lines[cut:]).encode()
-    second = run_chat(tmp_path, rest, "chat", "--output-dir", str(tmp_path / "maps"))
+    second = run_chat(
+        tmp_path, rest, "chat", "--output-dir", str(tmp_path / "maps"), "--no-template"
+    )
     output = second.stdout.decode()
     assert second.returncode == 0, second.stderr.decode()
     assert "Continuing where you stopped" in output
     resumed = output[output.index("Continuing") :]
-    assert resumed.split("[", 1)[1].startswith("Step 6 of 8 · Order (1/2) · Customer actions]")
+    assert resumed.split("[", 1)[1].startswith(
+        "Question 7 of about 24 · ~12 min left · Order (1/2) · Customer actions]"
+    )
     (written,) = (tmp_path / "maps").glob("*.json")
     jm = JourneyMap.from_json(written.read_text(encoding="utf-8"))
     assert [i.text for i in jm.stages[0].items("touchpoints")] == ["Instagram", "WhatsApp"]
@@ -181,12 +188,13 @@ def test_killed_mid_interview_it_continues_at_the_same_question(tmp_path: Path) 
 def test_new_discards_the_unfinished_interview(tmp_path: Path) -> None:
     run_chat(tmp_path, b"1\nOld title\n", "chat")
     again = run_chat(tmp_path, b"2\n", "chat", "--new")
-    assert b"Continuing" not in again.stdout and b"Step 2 of 8" in again.stdout
+    assert b"Continuing" not in again.stdout and b"Question 2 of about" in again.stdout
 
 
 def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
     answers = (DATA / "answers_en.txt").read_bytes()
-    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    chatted = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    assert chatted.returncode == 0
     listing = run_chat(tmp_path, b"", "maps")
     assert b"Kopi Kita online orders" in listing.stdout and b"1 map(s)" in listing.stdout
     out = tmp_path / "export" / "map.json"
@@ -199,7 +207,8 @@ def test_finished_maps_are_listed_and_exported(tmp_path: Path) -> None:
 
 def test_render_converts_a_saved_map_to_every_format(tmp_path: Path) -> None:
     answers = (DATA / "answers_id.txt").read_bytes()
-    assert run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path)).returncode == 0
+    chatted = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    assert chatted.returncode == 0
     (source,) = tmp_path.glob("*.json")
     for suffix in (".png", ".pdf", ".html", ".csv", ".json"):
         out = tmp_path / "out" / f"map{suffix}"
@@ -260,3 +269,120 @@ def test_render_to_a_place_it_cannot_write_says_so_in_one_line(tmp_path: Path) -
     assert done.returncode == 1
     assert error.count("\n") == 1 and "Traceback" not in error, error
     assert error.startswith("journeybot: cannot write /proc/nope/x.csv: "), error
+
+
+# --- the terminal is not Telegram ------------------------------------------------------------
+
+
+async def test_faces_are_typed_as_words_or_emoji_for_every_persona(tmp_path: Path) -> None:
+    lines = [
+        "1",
+        "Toko Sari",
+        "More regulars",
+        "Rina: office worker\nBudi: student",
+        "/done",
+        "Order\nPickup",
+        "/done",
+        *["/skip"] * 4,  # touchpoints, actions, thoughts, says
+        "spaceship",  # not a face: explained, nothing kept
+        "Rina good, Budi 😞 slow",
+    ]
+    out = io.StringIO()
+    console = Console(
+        io.StringIO("\n".join(lines) + "\n"), out, lang="en", author=ME, template=False
+    )
+    interview = await console.run()
+    shown = out.getvalue()
+    asked = shown[shown.index("Order: how does each persona feel here") :]
+    assert "Faces: 😠 −2 very bad · 🙁 −1 bad" in asked and "✕ no part in this stage" in asked
+    assert "Rina ⤵" not in asked  # no button rows in the terminal
+    assert "button" not in shown.casefold()
+    stage = interview.map.stages[0]
+    assert [(r.score, r.word) for r in stage.ratings_for("Rina")] == [(1, "")]
+    assert [(r.score, r.word) for r in stage.ratings_for("Budi")] == [(-1, "slow")]
+    assert interview.state == "pains"
+
+
+async def test_a_wrong_choice_is_explained_with_numbers_not_buttons(tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = Console(io.StringIO("spaceship\n"), out, lang="en", author=ME, template=False)
+    await console.run()
+    assert "Type its number or its name" in out.getvalue()
+    assert "buttons" not in out.getvalue()
+
+
+def test_ctrl_c_ends_with_one_line_and_keeps_the_answers(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {**os.environ, "JOURNEYBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'chat.db'}"}
+    chat = subprocess.Popen(
+        [*journeybot(), "chat", "--no-template"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert chat.stdin is not None and chat.stdout is not None
+    chat.stdin.write(b"1\nToko Sari\n")
+    chat.stdin.flush()
+    seen = b""
+    while b"What should this map help you achieve?" not in seen:
+        chunk = chat.stdout.readline()
+        assert chunk, "the chat ended early"
+        seen += chunk
+    time.sleep(0.3)
+    chat.send_signal(signal.SIGINT)  # stdin stays open: the read is blocked, as at a terminal
+    out, err = chat.communicate(timeout=20)
+    assert chat.returncode == 130
+    assert b"Traceback" not in err and err.strip() == b"", err.decode()
+    assert out.decode().strip().splitlines()[-1] == (
+        "Stopped. Your answers are saved: run “journeybot chat” again to continue."
+    )
+    again = run_chat(tmp_path, b"", "chat", "--no-template")
+    assert b"Continuing where you stopped" in again.stdout
+
+
+def test_no_login_name_and_the_name_given_once_is_remembered(tmp_path: Path) -> None:
+    import getpass
+
+    login = getpass.getuser()
+    anonymous = run_chat(tmp_path, b"1\n", "chat", "--no-template")
+    first = anonymous.stdout.decode().splitlines()[0]
+    assert first.startswith("Hi! Let's map") and login not in first
+    named = run_chat(tmp_path, b"1\n", "chat", "--new", "--name", "Sari Dewi", "--no-template")
+    assert "Hi Sari Dewi!" in named.stdout.decode()
+    later = run_chat(tmp_path, b"", "chat", "--new", "--no-template")
+    assert "Hi Sari Dewi!" in later.stdout.decode().splitlines()[0]
+
+
+def test_the_chat_ends_with_the_findings_and_the_checklist(tmp_path: Path) -> None:
+    answers = (DATA / "answers_en.txt").read_bytes()
+    done = run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path), "--no-template")
+    output = done.stdout.decode()
+    assert done.returncode == 0, done.stderr.decode()
+    end = output[output.index("The map is saved as JSON") :]
+    assert "Analysis checklist: Kopi Kita online orders" in end
+    assert "Dewi feels worst at “Delivery”" in end  # a finding computed from this map
+
+
+@pytest.mark.parametrize("suffix", [".html", ".pdf"])
+def test_the_cli_s_pdf_and_html_carry_the_findings_and_the_checklist(
+    tmp_path: Path, suffix: str
+) -> None:
+    answers = (DATA / "answers_en.txt").read_bytes()
+    run_chat(tmp_path, answers, "chat", "--output-dir", str(tmp_path / "maps"), "--no-template")
+    (source,) = (tmp_path / "maps").glob("*.json")
+    out = tmp_path / f"map{suffix}"
+    rendered = run_chat(tmp_path, b"", "render", str(source), "-o", str(out))
+    assert rendered.returncode == 0, rendered.stderr.decode()
+    exported = run_chat(tmp_path, b"", "export", "1", "-o", str(tmp_path / f"export{suffix}"))
+    assert exported.returncode == 0, exported.stderr.decode()
+    for path in (out, tmp_path / f"export{suffix}"):
+        data = path.read_bytes()
+        if suffix == ".html":
+            text = data.decode()
+            assert "Checklist" in text and "Dewi feels worst at" in text
+        else:
+            assert data[:4] == b"%PDF" and len(data) > 2000

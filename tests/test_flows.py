@@ -119,7 +119,7 @@ def test_back_from_every_question_returns_to_the_previous_one_and_shows_the_answ
                 assert "item 1 by Ania" in shown
         visited.append(iv.position)
         handle(iv, person.answer(iv))
-    assert {p.state for p in visited} == {s.state for s in steps()}
+    assert {p.state for p in visited} == {s.state for s in steps() if not s.guided}
 
 
 def test_back_at_the_first_question_explains_instead_of_moving() -> None:
@@ -250,7 +250,12 @@ def test_back_while_editing_returns_to_review() -> None:
 
 def test_cancel_ends_the_interview_and_later_messages_are_answered() -> None:
     _, iv = at("thoughts")
-    assert keys(command(iv, "cancel")) == ["cancelled"]
+    asked = command(iv, "cancel")
+    assert keys(asked) == ["q.cancel"] and iv.state == "thoughts"
+    assert [c.value for c in asked.replies[0].choices] == ["cancel:yes", "cancel:no"]
+    assert keys(choose(iv, "cancel:no"))[0] == "cancel_kept" and iv.state == "thoughts"
+    command(iv, "cancel")
+    assert keys(choose(iv, "cancel:yes")) == ["cancelled"]
     assert iv.state == "cancelled"
     assert keys(say(iv, "hello?")) == ["error.interview_over"]
 
@@ -535,7 +540,11 @@ def test_a_late_answer_to_an_earlier_list_question_is_kept_there() -> None:
 def test_only_the_facilitator_or_an_admin_cancels_a_group_interview() -> None:
     iv = group_at("goal")
     assert keys(command(iv, "cancel", BUDI))[0] == "error.facilitator_only"
+    command(iv, "cancel", ANIA)
+    assert keys(choose(iv, "cancel:yes", BUDI))[0] == "error.facilitator_only"
+    assert iv.state == "goal"
     command(iv, "cancel", CITRA, admin=True)
+    handle(iv, Event.choice("cancel:yes", CITRA, admin=True))
     assert iv.state == "cancelled"
 
 
@@ -606,3 +615,138 @@ def test_the_latest_proposal_stands_when_the_facilitator_moves_on() -> None:
     say(iv, "Courier desk", CITRA)
     command(iv, "done", ANIA)
     assert iv.map.stages[0].answer("owner").author == CITRA and iv.proposals == []
+
+
+# --- no traps -----------------------------------------------------------------------------
+
+
+def test_a_number_alone_is_questioned_not_kept() -> None:
+    _, iv = at("stages")
+    outcome = say(iv, "2")
+    assert keys(outcome)[0] == "error.bare_number_choices" and iv.map.stages == []
+    assert [c.value for c in outcome.replies[1].choices] == ["default"]  # the options again
+    _, iv = at("pains")
+    assert keys(say(iv, "-1"))[0] == "error.looks_like_score"
+    assert keys(say(iv, "3"))[0] == "error.bare_number"
+    assert iv.map.stages[0].items("pains") == []
+    say(iv, "3 days to deliver")
+    assert [i.text for i in iv.map.stages[0].items("pains")] == ["3 days to deliver"]
+
+
+def test_an_over_long_answer_offers_to_keep_its_first_part() -> None:
+    _, iv = at("goal")
+    long = "Fewer complaints about late delivery " * 16  # 592 characters
+    outcome = say(iv, long)
+    assert iv.state == "goal" and outcome.replies[1].choices[0].value == "keep"
+    assert "Keep the first part?" in texts(outcome)
+    choose(iv, "keep")
+    assert iv.state == "personas"
+    assert len(iv.map.goal) <= LIMITS.item_chars and iv.map.goal.startswith("Fewer complaints")
+    assert iv.map.goal.endswith("…")
+
+
+def test_a_long_line_in_a_list_keeps_its_first_part_too() -> None:
+    _, iv = at("pains")
+    say(iv, "Short one\n" + "x" * 400)
+    choose(iv, "keep")
+    texts_ = [i.text for i in iv.map.stages[0].items("pains")]
+    assert texts_[0] == "Short one" and len(texts_[1]) == LIMITS.item_chars
+
+
+@pytest.mark.parametrize(
+    ("argument", "position"),
+    [
+        ("goal", Position(state="goal")),
+        ("Cel", Position(state="goal")),
+        ("stage 2 pains", Position(state="pains", stage=1)),
+        ("2 Pain points", Position(state="pains", stage=1)),
+        ("Stage 2 touchpoints", Position(state="touchpoints", stage=1)),
+    ],
+)
+def test_edit_in_plain_words_at_the_review(argument: str, position: Position) -> None:
+    _, iv = at("review", personas=1, stages=3)
+    command(iv, "edit", argument=argument)
+    assert iv.position == position and iv.editing
+
+
+@pytest.mark.parametrize("argument", ["4", "stage 2", "Stage 2", "etap 2"])
+def test_edit_a_stage_by_number_offers_its_lanes(argument: str) -> None:
+    _, iv = at("review", personas=1, stages=4)
+    expected = 3 if argument == "4" else 1
+    outcome = command(iv, "edit", argument=argument)
+    assert iv.review_stage == expected and keys(outcome) == ["review.pick_lane"]
+
+
+def test_edit_mid_interview_jumps_there_and_comes_back() -> None:
+    _, iv = at("actions", personas=1, stages=3)
+    command(iv, "edit", argument="goal")
+    assert iv.state == "goal"
+    say(iv, "A better goal")
+    assert iv.position == Position(state="actions", stage=0) and iv.map.goal == "A better goal"
+    command(iv, "edit", argument="stage 1")
+    assert iv.position == Position(state="touchpoints", stage=0)
+    command(iv, "back")
+    assert iv.position == Position(state="actions", stage=0)
+
+
+def test_edit_explains_what_it_takes() -> None:
+    _, iv = at("actions", personas=1, stages=3)
+    assert keys(command(iv, "edit", argument="9"))[0] == "error.no_such_stage"
+    assert keys(command(iv, "edit", argument="colour"))[0] == "error.edit_usage"
+    assert keys(command(iv, "edit"))[0] == "error.edit_usage"
+    assert iv.position == Position(state="actions", stage=0)
+
+
+def test_the_review_shows_the_answers_not_counts() -> None:
+    _, iv = at("review", personas=1, stages=2)
+    shown = t.render(question(iv).text, "en")
+    assert "Touchpoints: touchpoints 0 item 1 by Ania, touchpoints 0 item 2 by Ania" in shown
+    assert "What we have: needs_have None item 1 by Ania" in shown
+    assert "Touchpoints 2" not in shown
+
+
+def test_one_answer_of_a_list_is_changed_or_removed_from_the_review() -> None:
+    _, iv = at("review", personas=2, stages=2)
+    command(iv, "edit", argument="stage 1 touchpoints")
+    asked = question(iv)
+    assert [c.value for c in asked.choices] == ["chg:0", "del:0", "chg:1", "del:1"]
+    assert asked.rows == (2, 2)
+    choose(iv, "del:0")
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == [
+        "touchpoints 0 item 2 by Ania"
+    ]
+    outcome = choose(iv, "chg:0")
+    assert "Type the new text" in texts(outcome) and outcome.replies[0].choices == ()
+    say(iv, "Google Maps")
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == ["Google Maps"]
+    say(iv, "Instagram")  # typed lines now add
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == ["Google Maps", "Instagram"]
+    command(iv, "done")
+    assert iv.state == "review"
+
+
+def test_a_renamed_persona_keeps_its_ratings_and_a_renamed_stage_its_answers() -> None:
+    _, iv = at("review", personas=2, stages=3)
+    before = iv.map.stages[0].emotion_of("Persona2")
+    choose(iv, "edit:personas")
+    choose(iv, "chg:1")
+    say(iv, "Rudi: student")
+    assert iv.map.persona_names() == ["Persona1", "Rudi"]
+    assert iv.map.stages[0].emotion_of("Rudi") == before
+    command(iv, "done")
+    choose(iv, "edit:stages")
+    choose(iv, "chg:0")
+    say(iv, "Order")
+    assert iv.map.stages[0].name == "Order" and iv.map.stages[0].items("touchpoints")
+    assert keys(choose(iv, "del:0"))[0] == "ack.removed"
+    assert keys(choose(iv, "del:0"))[0] == "error.too_few"  # two stages at least
+    assert JourneyMap.from_json(clone(iv).map.to_json()) == iv.map
+
+
+def test_a_second_cancel_confirms_the_first_but_not_after_anything_else() -> None:
+    _, iv = at("goal")
+    command(iv, "cancel")
+    say(iv, "A goal after all")
+    command(iv, "cancel")
+    assert iv.state == "personas"
+    assert keys(command(iv, "cancel")) == ["cancelled"] and iv.state == "cancelled"

@@ -468,6 +468,21 @@ async def test_an_anonymous_admin_may_cancel(
                 }
             }
         )
+        await lead.sees("Cancel this map?", timeout=30)
+        # It cannot press the confirmation's buttons as the group: a second /cancel confirms.
+        api.send_raw_update(
+            {
+                "message": {
+                    "message_id": 950,
+                    "date": api.core.now(),
+                    "chat": {"id": chat.id, "type": "supergroup", "title": chat.title},
+                    "from": anonymous.to_dict(),
+                    "sender_chat": {"id": chat.id, "type": "supergroup", "title": chat.title},
+                    "text": "/cancel",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+                }
+            }
+        )
         await lead.sees("Cancelled", timeout=30)
         assert await stored(sqlite_url, lambda s: s.load_interview(str(chat.id), "group")) is None
     finally:

@@ -29,7 +29,7 @@ from renderers.image import (
     raster_text,
     render_pictures,
 )
-from renderers.labels import LOCALES
+from renderers.labels import LOCALES, lane_holds
 from renderers.layout import Kind
 from renderers.textfit import clean, drawable
 
@@ -280,9 +280,25 @@ def test_lane_labels_are_in_the_maps_language(lang: str) -> None:
         for c in drawing.cells
         if c.cell.kind == Kind.LABEL and c.cell.lane
     }
-    assert labels == {lane: tr(lang, lane.label_key) for lane in lanes_for(MapType.BLUEPRINT)}
+    filled = [lane for lane in lanes_for(MapType.BLUEPRINT) if lane_holds(journey_map, lane)]
+    assert labels == {lane: tr(lang, lane.label_key) for lane in filled}
     visibility = next(c for c in drawing.cells if c.cell.kind == Kind.VISIBILITY)
     assert visibility.texts[0].get_text() == tr(lang, "render.line_of_visibility")
+
+
+def test_a_lane_nobody_filled_is_left_out_until_nothing_is_filled() -> None:
+    quick = journey("late-deliveries")
+    for stage in quick.stages:
+        for lane in ("actions", "thoughts", "opportunities"):
+            stage.put(lane, [])
+    drawn = {c.cell.lane for c in draw_map(quick).cells if c.cell.kind == Kind.LABEL}
+    assert {lane.id for lane in drawn if lane} >= {"touchpoints", "emotion", "pains"}
+    assert not {lane.id for lane in drawn if lane} & {"actions", "thoughts", "opportunities"}
+    empty = JourneyMap(
+        title="New", map_type=MapType.CURRENT, stages=[Stage(name="Find"), Stage(name="Buy")]
+    )
+    drawn = {c.cell.lane for c in draw_map(empty).cells if c.cell.kind == Kind.LABEL}
+    assert {lane for lane in drawn if lane} == set(lanes_for(MapType.CURRENT))
 
 
 def test_the_language_can_be_overridden() -> None:

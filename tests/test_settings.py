@@ -70,7 +70,9 @@ def test_dotenv_applies_to_every_command(tmp_path: Path) -> None:
     assert upgraded.returncode == 0, upgraded.stderr
     assert str(tmp_path / "from-dotenv.db") in upgraded.stdout.decode()
     answers = (DATA / "answers_en.txt").read_bytes()
-    chatted = run(tmp_path, "chat", "--output-dir", str(tmp_path / "out"), stdin=answers)
+    chatted = run(
+        tmp_path, "chat", "--output-dir", str(tmp_path / "out"), "--no-template", stdin=answers
+    )
     assert chatted.returncode == 0, chatted.stderr
     listing = run(tmp_path, "maps")
     assert b"Kopi Kita online orders" in listing.stdout
@@ -105,7 +107,10 @@ def test_maps_elsewhere_creates_nothing_and_says_where_it_looked(tmp_path: Path)
 def test_export_names_a_version_that_does_not_exist(tmp_path: Path) -> None:
     answers = (DATA / "answers_en.txt").read_bytes()
     assert (
-        run(tmp_path, "chat", "--output-dir", str(tmp_path / "out"), stdin=answers).returncode == 0
+        run(
+            tmp_path, "chat", "--output-dir", str(tmp_path / "out"), "--no-template", stdin=answers
+        ).returncode
+        == 0
     )
     done = run(tmp_path, "export", "1", "--version", "5", "-o", "x.json")
     assert done.returncode == 1

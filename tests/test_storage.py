@@ -15,7 +15,7 @@ from flows.engine import handle, start
 from flows.interview import Event, Interview
 from flows.model import Author
 from flows.spec import MapType
-from storage.repository import Conflict, Duplicate, Store
+from storage.repository import Conflict, Duplicate, StaleVersion, Store
 from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
 
@@ -181,6 +181,23 @@ async def test_maps_are_numbered_per_chat_and_listed_newest_first(store: Store) 
     assert first.total == 7 and first.pages == 2
     assert [m.title for m in first.maps] == [f"Map {n}" for n in (6, 5, 4, 3, 2)]
     assert [m.number for m in second.maps] == [2, 1]
+
+
+async def test_a_save_on_a_stale_version_is_refused_and_changes_nothing(store: Store) -> None:
+    """The Mini App's optimistic check: an edit made on version 1 after someone saved 2."""
+    number = await finished_map(store)
+    first = await store.get_map(CHAT, number)
+    assert first is not None
+    first.title = "Edited on version 1"
+    saved = await store.run(lambda u: u.maps.save(CHAT, first, number, expected_version=1))
+    assert saved.version == 2
+    first.title = "Also edited on version 1"
+    with pytest.raises(StaleVersion) as stale:
+        await store.run(lambda u: u.maps.save(CHAT, first, number, expected_version=1))
+    assert stale.value.current == 2
+    kept = await store.get_map(CHAT, number)
+    assert kept is not None and kept.title == "Edited on version 1"
+    assert [v.version for v in await store.versions(CHAT, number)] == [1, 2]
 
 
 async def test_versions_rename_copy_and_delete(store: Store) -> None:

@@ -105,3 +105,15 @@ def test_read_only_link_round_trip_and_refusals() -> None:
     ):
         with pytest.raises(links.InvalidLink):
             links.check(forged, TOKEN, now=now)
+
+
+def test_requests_are_counted_in_a_sliding_window(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.webapp import service
+
+    now = [1000.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    window = service.Window(3, 60.0)
+    assert [window.hit("a") for _ in range(4)] == [True, True, True, False]
+    assert window.hit("b")  # each key its own count
+    now[0] += 61
+    assert window.hit("a")

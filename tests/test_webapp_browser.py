@@ -17,6 +17,7 @@ import pytest
 
 from flows.spec import LIMITS, lane
 from renderers.htmlpage import html_text
+from storage.repository import Store
 from tests.fakebotapi import FakeBotApi
 from tests.webapp import WebAppBot, saved, seed, start
 
@@ -86,6 +87,28 @@ async def test_the_map_is_read_and_changed_by_touch_on_a_phone_and_a_desktop(
             assert stored_version == version + 1
             assert journey_map.stages[0].texts("touchpoints")[0] == new_text
             assert new_text in html_text(journey_map, "en")  # the map, drawn again
+
+            if phone:  # a face for Tom at the third stage, and a tick on the checklist
+                face = page.locator('#stage-2 .rating[data-persona="Tom"] .face[data-score="-2"]')
+                await face.scroll_into_view_if_needed()
+                await face.tap()
+                await page.wait_for_selector(f'.board-root[data-version="{version + 2}"]')
+                mine = page.locator('#stage-2 .rating[data-persona="Tom"] .face.mine')
+                assert await mine.get_attribute("data-score") == "-2"
+                box = page.locator("input[data-tick]").first
+                item = await box.get_attribute("data-tick")
+                await box.tap()
+                await page.locator(f'input[data-tick="{item}"]:checked').wait_for()
+                store = Store(sqlite_url)
+                try:
+                    ticks = await store.run(lambda u: u.maps.ticks(str(chat.id), 1))
+                finally:
+                    await store.close()
+                assert item in ticks
+                journey_map, _ = await saved(sqlite_url, str(chat.id))
+                rated = [r for r in journey_map.stages[2].ratings_for("Tom")]
+                assert [r.score for r in rated if r.author.id == str(hannah.id)] == [-2]
+                version += 1
 
             # An answer over the lane's limit: the sheet says why, nothing is saved.
             limit = lane("pains").char_limit(LIMITS)
@@ -198,5 +221,57 @@ async def test_the_menu_button_lists_the_persons_maps_and_opens_one(
             "e => getComputedStyle(e).backgroundColor"
         )
         assert colour == "rgb(36, 129, 204)"  # the theme's button_color, #2481cc
+    finally:
+        await app.process.stop()
+
+
+async def test_two_members_of_a_group_edit_at_once_and_the_second_sees_the_first(
+    api: FakeBotApi, sqlite_url: str, tmp_path: Path, browser
+) -> None:  # type: ignore[no-untyped-def]
+    """Opened from the group's t.me link (initData's start_param names the map); Andi saves
+    first, Maya's save on the version she saw is refused and her page shows Andi's change."""
+    maya, andi = api.new_user("Maya", "maya"), api.new_user("Andi", "andi")
+    group = api.new_group("Petal team", [maya, andi])
+    await seed(sqlite_url, str(group.id), "supergroup")
+    app = await start(api, sqlite_url, tmp_path, env={"JOURNEYBOT_WEBAPP_SHORT_NAME": "map"})
+    try:
+        pages = {}
+        for who in (maya, andi):
+            pages[who.first_name] = await open_page(
+                browser, app.direct_link_url(who, group.id), phone=True
+            )
+            await pages[who.first_name].wait_for_selector('.board-root[data-version="1"]')
+        andis = pages["Andi"]
+        await andis.locator("#stage-0 .rename").tap()
+        await andis.locator(".sheet textarea").fill("Basket")
+        await andis.locator(".sheet button.primary").tap()
+        await andis.wait_for_selector('.board-root[data-version="2"]')
+
+        mayas = pages["Maya"]
+        await mayas.locator('#stage-0 .cell[data-lane="pains"] .add').tap()
+        await mayas.locator(".sheet textarea").fill("Gift note is lost")
+        await mayas.locator(".sheet button.primary").tap()
+        said = mayas.locator(".sheet .error")
+        await said.filter(has_text="Someone else saved the map first").wait_for()
+        assert "Basket" in await said.inner_text()  # what Andi changed
+        await mayas.wait_for_selector('.board-root[data-version="2"]')
+        assert (await mayas.locator("#stage-0 .rename").inner_text()).strip() == "Basket"
+        await mayas.screenshot(path=str(tmp_path / "conflict.png"))
+        journey_map, version = await saved(sqlite_url, str(group.id))
+        assert version == 2 and "Gift note is lost" not in journey_map.stages[0].texts("pains")
+        # Her answer is still in the sheet: saved again, now on Andi's version.
+        assert await mayas.locator(".sheet textarea").input_value() == "Gift note is lost"
+        await mayas.locator(".sheet button.primary").tap()
+        await mayas.wait_for_selector('.board-root[data-version="3"]')
+        journey_map, version = await saved(sqlite_url, str(group.id))
+        assert journey_map.stages[0].name == "Basket"
+        assert journey_map.stages[0].texts("pains")[-1] == "Gift note is lost"
+        for page in pages.values():
+            await page.context.close()
+        # The group's button is the t.me link that opens this Mini App.
+        api.user_command(group, andi, "map", "1")
+        photo = await api.wait_for(None, chat=group, method="sendPhoto", timeout=120)
+        button = photo.reply_markup["inline_keyboard"][0][0]
+        assert button["url"] == f"https://t.me/{api.bot_user.username}/map?startapp=c{group.id}_1"
     finally:
         await app.process.stop()

@@ -14,8 +14,10 @@ from tests.webapp import saved, seed, start
 
 
 async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
-    api: FakeBotApi, sqlite_url: str, tmp_path: Path
+    api: FakeBotApi, db_url: str, tmp_path: Path
 ) -> None:
+    """On SQLite and on PostgreSQL (the version check and the chat's lock on both)."""
+    sqlite_url = db_url
     hannah, stranger = api.new_user("Hannah", "hannah"), api.new_user("Tom", "tom")
     chat = api.private_chat(hannah)
     await seed(sqlite_url, str(chat.id), "private")

@@ -55,14 +55,25 @@ class WebAppBot:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def init_data(self, user: FakeUser, *, age: float = 0, token: str | None = None) -> str:
+    def init_data(
+        self, user: FakeUser, *, age: float = 0, token: str | None = None, start_param: str = ""
+    ) -> str:
         return initdata.init_data_for(
             user.id,
             token or self.api.token,
             first_name=user.first_name,
             language=user.language_code or "en",
             auth_date=time.time() - age,
+            start_param=start_param,
         )
+
+    def direct_link_url(self, user: FakeUser, chat_id: int | str, number: int = 1) -> str:
+        """What Telegram opens for a t.me/<bot>/<app>?startapp=… link (a group's button): the
+        Mini App's own URL, the map named in initData's start_param."""
+        from urllib.parse import quote
+
+        data = self.init_data(user, start_param=f"c{chat_id}_{number}")
+        return f"{self.base}/app/#tgWebAppData={quote(data)}&tgWebAppVersion=8.0"
 
     def page_url(self, user: FakeUser, chat_id: int | str, number: int = 1) -> str:
         """What Telegram opens for a web_app button: the URL, the launch data in its hash."""

@@ -304,7 +304,7 @@ class WebApp:
             raise Refused(400, "webapp.bad_request") from None
         author = Author(id=str(user.id), name=user.name)
 
-        async def save(u):  # type: ignore[no-untyped-def]
+        async def save(u):
             journey_map = await u.maps.get(chat_id, number)
             summary = await u.maps.summary(chat_id, number)
             if journey_map is None or summary is None:
@@ -336,7 +336,7 @@ class WebApp:
         return await self._board(chat_id, number, user, lang)
 
     async def _other_change(self, chat_id: str, number: int, seen: int, lang: str) -> str:
-        async def read(u):  # type: ignore[no-untyped-def]
+        async def read(u):
             return await u.maps.get(chat_id, number, seen), await u.maps.get(chat_id, number)
 
         old, new = await self.store.run(read)
@@ -352,7 +352,7 @@ class WebApp:
         if not isinstance(item, str) or not isinstance(ticked, bool):
             raise Refused(400, "webapp.bad_request")
 
-        async def tick(u):  # type: ignore[no-untyped-def]
+        async def tick(u):
             journey_map = await u.maps.get(chat_id, number)
             if journey_map is None:
                 raise Refused(404, "webapp.not_found")
@@ -366,7 +366,7 @@ class WebApp:
         return await self._board(chat_id, number, user, lang)
 
     async def _post_summary(self, session: Session) -> None:
-        async def post(u):  # type: ignore[no-untyped-def]
+        async def post(u):
             lang = await u.chats.language(session.chat_id) or DEFAULT_LANGUAGE
             html = t(
                 lang,
@@ -383,7 +383,7 @@ class WebApp:
         self.courier.deliver_soon(session.chat_id)
 
 
-async def _read(u, chat_id: str, number: int):  # type: ignore[no-untyped-def]
+async def _read(u, chat_id: str, number: int):
     """The map, its version, its ticks and the map it was copied from; None: no such map."""
     journey_map = await u.maps.get(chat_id, number)
     summary = await u.maps.summary(chat_id, number)

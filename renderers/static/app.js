@@ -122,12 +122,19 @@
     }
     if (answer.status === 409 && answer.data.html) { // someone else saved first: their map
       show(answer.data);
+      if (sheet && body.op === "add") { // the new answer stays in the sheet, to save again
+        sheet.querySelector(".error").textContent = answer.data.error;
+        toast.hidden = true;
+        return false;
+      }
       say(answer.data.error, "warn");
       return true;
     }
     const text = answer.data.error || words.failed;
-    if (sheet) sheet.querySelector(".error").textContent = text;
-    else say(text, "error");
+    if (sheet) {
+      sheet.querySelector(".error").textContent = text;
+      toast.hidden = true;
+    } else say(text, "error");
     return false;
   }
 
@@ -249,6 +256,8 @@
       const width = board.clientWidth || 1;
       const current = Math.round(board.scrollLeft / (board.scrollWidth / tabs.length || width));
       tabs.forEach((tab, i) => tab.classList.toggle("current", i === current));
+      const name = app.querySelector(".tab-name");
+      if (name && tabs[current]) name.textContent = tabs[current].title;
     };
     board.addEventListener("scroll", mark, { passive: true });
     mark();
