@@ -11,7 +11,16 @@ import pytest
 from pypdf import PdfReader
 
 from flows.model import JourneyMap
-from tests.e2e import BotProcess, Person, free_port, open_map, png_size, seed_map, stored
+from tests.e2e import (
+    BotProcess,
+    Person,
+    free_port,
+    open_map,
+    png_size,
+    seed_map,
+    settled,
+    stored,
+)
 from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.media import image_info
 
@@ -436,10 +445,42 @@ async def test_a_reminder_fires_once_across_a_restart(
     try:
         due = await me.sees("Time to revisit map 1", timeout=30)
         assert "Toko Citra" in due.content and "⬜" in due.content
-        await asyncio.sleep(3)
+        await settled(api, sqlite_url)
         assert sum("Time to revisit map 1" in text for text in me.texts()) == 1
     finally:
         await second.stop()
+
+
+async def test_no_traps_keep_the_start_did_you_mean_edit_and_a_confirmed_cancel(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Eko", "eko", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    await open_map(me, "Current state")
+    me.answers("Toko Eko, the corner shop " * 8)  # 208 characters, over the title's 120
+    await me.sees("Keep the first part?")
+    await me.presses("✂ Keep the first part")
+    await me.sees("What should this map help you achieve?")
+    me.answers("2")  # a number alone: questioned, not kept
+    await me.sees("A number alone (“2”)")
+    me.answers("More regulars")
+    await me.sees("Who are your customers?")
+    me.command("edit", "title")  # mid-interview: there, then back here
+    await me.sees("What business or product")
+    me.answers("Toko Eko")
+    await me.sees("Who are your customers?")
+    me.command("cancel")
+    await me.presses("↩ No, carry on")
+    await me.sees("Good, we carry on.")
+    loaded = await stored(sqlite_url, lambda s: s.load_interview(str(owner.id), str(owner.id)))
+    assert loaded is not None
+    assert (loaded.interview.map.title, loaded.interview.map.goal) == ("Toko Eko", "More regulars")
+    me.command("cancel")
+    await me.presses("✖ Yes, cancel the map")
+    await me.sees("Cancelled.")
+    assert (
+        await stored(sqlite_url, lambda s: s.load_interview(str(owner.id), str(owner.id))) is None
+    )
 
 
 async def test_bad_input_gets_a_clear_answer_and_loses_nothing(
