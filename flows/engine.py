@@ -652,10 +652,10 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         raise Invalid("error.unknown_choice") from None
     if chosen.kind == Kind.REVIEW or not chosen.applies(iv.map.map_type):
         raise Invalid("error.unknown_choice")
-    stage = _stage_index(iv, stage_text) if chosen.per_stage else None
+    at = _stage_index(iv, stage_text) if chosen.per_stage else None
     iv.review_stage = None
     iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
-    move(iv, "edit", Position(state=state, stage=stage))
+    move(iv, "edit", Position(state=state, stage=at))
     return Outcome(iv, [question(iv)])
 
 
