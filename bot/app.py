@@ -3,7 +3,9 @@ bot/startup.py, polling with bot/polling.py or a webhook served by bot/server.py
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import httpx
 from telegram import Update
@@ -90,6 +92,15 @@ def budget_for(settings: Settings) -> Budget:
     return LocalBudget(GroupWindow(settings.group_messages_per_minute, settings.group_window))
 
 
+async def _warm_up(renderer: Any) -> None:
+    try:
+        await renderer.start()
+    except Exception:  # the next render starts the workers again
+        log.exception("the render workers did not start")
+    else:
+        log.info("render workers ready")
+
+
 def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
@@ -99,6 +110,7 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         desk.plan,
         settings.instance,
         lease=settings.outbox_lease,
+        retry_pause=settings.retry_pause,
         budget=budget_for(settings),
     )
     desk.budget = courier.budget
@@ -118,10 +130,14 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         templates=settings.templates,
     )
 
+    warming: list[asyncio.Task[None]] = []
+
     async def post_init(app: Application) -> None:
         if is_sqlite(store.url):
             await store.upgrade()
-        await renderer.start()
+        # The render workers warm up (seconds: matplotlib, fonts) while the bot already
+        # answers; a map asked for meanwhile waits its turn behind the warm-up.
+        warming.append(asyncio.create_task(_warm_up(renderer)))
         desk.bot = app.bot
         courier.start(app.bot)
         reminders.start()
@@ -138,6 +154,8 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
             )
 
     async def post_shutdown(app: Application) -> None:
+        for task in warming:
+            task.cancel()
         await reminders.stop()
         await courier.stop()
         await renderer.stop()

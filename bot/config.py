@@ -39,6 +39,7 @@ EXPECTED = {
     "log_format": "text or json",
     "migrate": "true or false",
     "outbox_lease": "a number of seconds above 0",
+    "retry_pause": "a number of seconds above 0",
     "outage_wait": "a number of seconds, 0 or more",
     "read_timeout": "a number of seconds above 0",
     "group_window": "a number of seconds above 0",
@@ -95,6 +96,9 @@ class Settings(BaseSettings):
     # Seconds a reply being sent is held by one process; a process that dies holding it is
     # taken over after this long.
     outbox_lease: float = Field(30.0, gt=0)
+    # Seconds before a failed send is tried again the first time; the pause then doubles, up
+    # to five minutes.
+    retry_pause: float = Field(1.0, gt=0)
     # Seconds an update waits for an unreachable database before the person is told that
     # their message was not saved.
     outage_wait: float = Field(30.0, ge=0)

@@ -114,9 +114,9 @@ def classify(error: Exception) -> Exception:
     return Transient(f"{type(error).__name__}: {error}")
 
 
-def pause_after(attempts: int) -> float:
-    """1, 2, 4 … seconds, at most five minutes."""
-    return float(min(2 ** (attempts - 1), 300))
+def pause_after(attempts: int, first: float = 1.0) -> float:
+    """`first`, twice that, four times … seconds (1, 2, 4 …), at most five minutes."""
+    return float(min(first * 2 ** (attempts - 1), 300))
 
 
 class Courier:
@@ -127,6 +127,7 @@ class Courier:
         instance: str,
         *,
         lease: float = LEASE,
+        retry_pause: float = 1.0,
         poll: float = POLL,
         budget: Budget | None = None,
     ) -> None:
@@ -135,6 +136,7 @@ class Courier:
         self.budget = budget or LocalBudget()
         self.instance = instance
         self.lease = lease
+        self.retry_pause = retry_pause
         self.poll = poll
         self.bot: Bot | None = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -358,7 +360,9 @@ class Courier:
                 return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
 
             return await self.store.run(drop)
-        pause = outcome.pause if outcome.pause is not None else pause_after(attempts)
+        pause = outcome.pause
+        if pause is None:
+            pause = pause_after(attempts, self.retry_pause)
         log.warning(
             "post %s to chat %s not sent (%s); trying again in %.0f s",
             parcel.id,

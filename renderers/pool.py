@@ -31,7 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
@@ -168,13 +168,17 @@ class RenderPool:
         return self._executor
 
     async def start(self) -> None:
-        """Start every worker now and wait until each is warm, rather than on the first map."""
-        loop = asyncio.get_running_loop()
-        # Submitted together, each call finds no idle worker and starts a new one.
-        calls = [
-            loop.run_in_executor(self.executor, _call, "process_id") for _ in range(self.workers)
-        ]
-        await asyncio.gather(*calls)
+        """Start every worker now and wait until each is warm, rather than on the first map.
+        They are launched from a thread: starting a worker waits until the fork server has
+        imported matplotlib (a second or more), and the event loop goes on meanwhile."""
+        executor = self.executor
+
+        def launch() -> list[Future[Any]]:
+            # Submitted together, each call finds no idle worker and starts a new one.
+            return [executor.submit(_call, "process_id") for _ in range(self.workers)]
+
+        calls = await asyncio.to_thread(launch)
+        await asyncio.gather(*(asyncio.wrap_future(call) for call in calls))
 
     def worker_pids(self) -> list[int]:
         """The worker processes' ids (for monitoring and tests)."""

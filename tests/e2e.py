@@ -207,6 +207,23 @@ class Person:
         return [s.content for s in self.api.sent if s.chat_id == self.chat.id]
 
 
+async def settled(api: FakeBotApi, url: str, timeout: float = 30) -> None:
+    """Quiet for good: every update applied (the bot confirms an update only once its unit of
+    work committed, replies in the outbox) and every reply sent (the outbox has nothing left).
+    After this nothing more can reach a chat, so counting what arrived is final; a fixed
+    sleep would only guess."""
+    await api.wait_delivered(timeout)
+    store = Store(url)
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (left := await store.outbox_backlog()) > 0:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{left} post(s) still unsent after {timeout} s")
+            await asyncio.sleep(0.1)
+    finally:
+        await store.close()
+
+
 async def stored(url: str, read):  # type: ignore[no-untyped-def]
     """What the bot's database holds, read the way the bot reads it."""
     store = Store(url)

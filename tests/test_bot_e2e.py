@@ -11,7 +11,16 @@ import pytest
 from pypdf import PdfReader
 
 from flows.model import JourneyMap
-from tests.e2e import BotProcess, Person, free_port, open_map, png_size, seed_map, stored
+from tests.e2e import (
+    BotProcess,
+    Person,
+    free_port,
+    open_map,
+    png_size,
+    seed_map,
+    settled,
+    stored,
+)
 from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.media import image_info
 
@@ -436,7 +445,7 @@ async def test_a_reminder_fires_once_across_a_restart(
     try:
         due = await me.sees("Time to revisit map 1", timeout=30)
         assert "Toko Citra" in due.content and "⬜" in due.content
-        await asyncio.sleep(3)
+        await settled(api, sqlite_url)
         assert sum("Time to revisit map 1" in text for text in me.texts()) == 1
     finally:
         await second.stop()

@@ -199,6 +199,7 @@ async def test_a_killed_render_worker_is_replaced_by_the_health_check(
     await bot.start()
     assert bot.process is not None
     try:
+        await bot.wait_for_line("render workers ready")  # they warm up while the bot runs
         workers = render_workers(bot.process.pid)
         assert len(workers) == 2, "the bot's two render workers were not found"
         os.kill(workers[-1], signal.SIGKILL)
@@ -307,7 +308,8 @@ async def test_the_database_stopped_and_restarted_under_a_running_bot(
         await me.sees("What business or product")
         postgres.stop()
         me.answers("Kopi Kita")
-        await asyncio.sleep(8)
+        # Restarted once the bot has met the outage (its courier says so within a poll).
+        await bot.wait_for_line("database unavailable", timeout=30)
         postgres.start()
         await me.sees("What should this map help you achieve?", timeout=60)
     finally:

@@ -140,6 +140,10 @@ async def test_the_map_is_read_and_changed_by_touch_on_a_phone_and_a_desktop(
             assert (await saved(sqlite_url, str(chat.id)))[1] == version + 1
             await page.context.close()
         print(f"screenshots: {shots}")
+        wanted = os.environ.get("JOURNEYBOT_SCREENSHOTS")  # e.g. docs/ to renew the README's
+        if wanted:
+            shutil.copy(shots / "phone.png", Path(wanted) / "webapp-phone.png")
+            shutil.copy(shots / "desktop.png", Path(wanted) / "webapp-desktop.png")
         await refusals(app, browser, hannah, chat.id)
     finally:
         await app.process.stop()

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import httpx
+
 from flows.spec import LIMITS, lane
 from renderers.htmlpage import html_text
 from tests.fakebotapi import FakeBotApi
@@ -141,7 +143,7 @@ async def test_group_members_edit_and_the_group_gets_one_summary(
         photo = await api.wait_for(None, chat=group, method="sendPhoto", timeout=120)
         button = photo.reply_markup["inline_keyboard"][0][0]
         assert button["text"] == "🗺 Open map" and "/app/view/" in button["url"]
-        async with __import__("httpx").AsyncClient() as client:
+        async with httpx.AsyncClient() as client:
             page = await client.get(button["url"])
             assert page.status_code == 200 and "Slow checkout" in page.text
             assert "app.js" not in page.text and 'data-editable="0"' in page.text
@@ -166,14 +168,18 @@ async def test_the_map_in_a_private_chat_has_an_open_map_button(
         photo = await api.wait_for(None, chat=chat, method="sendPhoto", timeout=120)
         button = photo.reply_markup["inline_keyboard"][0][0]
         assert button["web_app"]["url"] == f"{app.base}/app/map/{chat.id}/1"
-        async with __import__("httpx").AsyncClient() as client:
+        async with httpx.AsyncClient() as client:
             page = await client.get(button["web_app"]["url"])
         assert page.status_code == 200 and "/app/static/app.js" in page.text
-        assert (
-            json.loads((await app.call("GET", chat.id, init_data=app.init_data(hannah))).text)[
-                "version"
-            ]
-            == 1
-        )
+        opened = await app.call("GET", chat.id, init_data=app.init_data(hannah))
+        assert json.loads(opened.text)["version"] == 1
+        # Someone trying forged initData over and over is stopped at their address.
+        forged = app.init_data(hannah, token="999:another-bot")
+        statuses = [
+            (await app.call("GET", chat.id, init_data=forged)).status_code for _ in range(61)
+        ]
+        assert statuses[:60] == [401] * 60 and statuses[60] == 429
+        stopped = await app.call("GET", chat.id, init_data=app.init_data(hannah))
+        assert stopped.status_code == 429 and "Too many requests" in stopped.json()["error"]
     finally:
         await app.process.stop()

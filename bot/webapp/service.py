@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/app"
 MAX_API_BODY = 16 * 1024  # bytes: one edit is a few hundred
-PER_ADDRESS = (240, 60.0)  # requests per minute from one address
-PER_PERSON = (90, 60.0)  # edits per minute by one person
+# Refused sign-ins (a forged or stale initData, a wrong link) per minute from one address:
+# behind a reverse proxy many people share one, so only failures count there.
+PER_ADDRESS = (60, 60.0)
+PER_PERSON = (120, 60.0)  # requests per minute by one signed-in person
 MEMBER_KEPT = 60.0  # seconds a getChatMember answer is trusted
 CHAT = re.compile(r"^-?\d{1,20}$")
 NUMBER = re.compile(r"^\d{1,6}$")
@@ -71,6 +73,12 @@ class Window:
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit, self.seconds = limit, seconds
         self._hits: dict[str, deque[float]] = {}
+
+    def full(self, key: str) -> bool:
+        """Whether the next hit would be refused (nothing counted)."""
+        now = time.monotonic()
+        hits = self._hits.get(key)
+        return hits is not None and sum(1 for at in hits if at > now - self.seconds) >= self.limit
 
     def hit(self, key: str) -> bool:
         now = time.monotonic()
@@ -144,11 +152,13 @@ class WebApp:
 
     async def view(self, request: Request) -> Response:
         lang = _accepted(request)
-        if not self.addresses.hit(_address(request)):
+        address = _address(request)
+        if self.addresses.full(address):
             return HTMLResponse(tr(lang, "webapp.too_many"), status_code=429)
         try:
             link = links.check(request.path_params["token"], self.settings.token)
         except links.InvalidLink:
+            self.addresses.hit(address)
             return HTMLResponse(tr(lang, "webapp.link_invalid"), status_code=403)
         if self.store is None:
             return HTMLResponse(tr(lang, "webapp.starting"), status_code=503)
@@ -173,14 +183,19 @@ class WebApp:
     async def api(self, request: Request) -> Response:
         lang = _accepted(request)
         try:
-            if not self.addresses.hit(_address(request)):
+            address = _address(request)
+            if self.addresses.full(address):
                 raise Refused(429, "webapp.too_many")
-            user = self._user(request)
+            try:
+                user = self._user(request)
+            except Refused:
+                self.addresses.hit(address)
+                raise
             lang = pick_language(user.language)
             if request.url.path == f"{PREFIX}/api/maps":
                 return await self._list(user, lang)
             chat_id, number = _target(request)
-            if request.method == "POST" and not self.people.hit(str(user.id)):
+            if not self.people.hit(str(user.id)):
                 raise Refused(429, "webapp.too_many")
             if self.store is None or self.bot is None:
                 raise Refused(503, "webapp.starting")
