@@ -20,6 +20,7 @@ from flows.questions import (
     DEEPEN,
     DEFAULT,
     FINISH,
+    MOMENT,
     NEXT,
     NOT_PART,
     PICK,
@@ -34,6 +35,7 @@ from flows.questions import (
     empty_lanes,
     entry_text,
     face_words,
+    moment_choices,
     question,
     rating_label,
     suggested,
@@ -628,6 +630,13 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         iv.review_stage = None
         return Outcome(iv, [question(iv)])
     kind, _, rest = value.partition(":")
+    if kind == MOMENT:
+        index = _stage_index(iv, rest)
+        if not any(c.value == value for c in moment_choices(iv.map)):
+            raise Invalid("error.unknown_choice")
+        stage = iv.map.stages[index]
+        stage.moment_of_truth = not stage.moment_of_truth
+        return Outcome(iv, [question(iv)])
     if kind == DEEPEN:
         return _deepen(iv, _stage_index(iv, rest))
     if kind != "edit" or not rest:
@@ -643,10 +652,10 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         raise Invalid("error.unknown_choice") from None
     if chosen.kind == Kind.REVIEW or not chosen.applies(iv.map.map_type):
         raise Invalid("error.unknown_choice")
-    stage = _stage_index(iv, stage_text) if chosen.per_stage else None
+    at = _stage_index(iv, stage_text) if chosen.per_stage else None
     iv.review_stage = None
     iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
-    move(iv, "edit", Position(state=state, stage=stage))
+    move(iv, "edit", Position(state=state, stage=at))
     return Outcome(iv, [question(iv)])
 
 
