@@ -326,6 +326,8 @@ class WebApp:
                 raise Refused(404, "webapp.not_found")
             if summary.version != seen:
                 raise StaleVersion(summary.version)
+            if await u.maps.being_edited(chat_id, number):  # its save would undo this one
+                raise Refused(409, "webapp.edited_in_chat", number=number)
             stage = edits.apply(journey_map, edit, author)
             checked = JourneyMap.from_json(journey_map.to_json())  # every limit, once more
             await u.maps.save(chat_id, checked, number, expected_version=seen)
