@@ -30,6 +30,7 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         seen = await app.call("GET", chat.id, init_data=mine)
         assert seen.status_code == 200, seen.text
         assert seen.json()["version"] == 1 and "Order placed" in seen.json()["html"]
+        assert seen.headers["content-encoding"] == "gzip"  # ~60 KB of board, ~6 KB sent
 
         # Who is asking: nobody, a forgery, someone signed by another bot, an old launch.
         assert (await app.call("GET", chat.id)).status_code == 401
