@@ -331,7 +331,7 @@ def _stage_findings(journey_map: JourneyMap, empty: list[LaneSpec]) -> list[Find
 
     for index, stage in enumerate(journey_map.stages):
         pains = [text for lane in problem_lanes for text in stage.texts(lane)]
-        weight = 3 * min(len(pains), 5)
+        weight: float = 3 * min(len(pains), 5)
         if stage.moment_of_truth:
             weight += MOMENT_OF_TRUTH_WEIGHT
         quoted = _quote(pains)

@@ -474,7 +474,7 @@ class _Renderer:
         # The templates' macros (line, heading, item, note): attributes jinja makes at run time.
         self.module: Any = _templates(html_mode).module
 
-    def line(self, text: Text) -> str | Markup:
+    def line(self, text: Text | Join) -> str | Markup:
         plain = render_text(text, self.lang)
         return Markup(html_escape(plain, quote=False)) if self.html else plain
 

@@ -31,7 +31,7 @@ from telegram import Bot, ChatMember
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import posts
+from bot import metrics, posts
 from bot.config import Settings
 from bot.replies import t, tr
 from bot.webapp import initdata, links
@@ -201,11 +201,15 @@ class WebApp:
                 raise Refused(503, "webapp.starting")
             await self._authorise(chat_id, user)
             if request.method == "GET":
-                return await self._board(chat_id, number, user, lang)
-            body = await _json_body(request)
-            if request.url.path.endswith("/tick"):
-                return await self._tick(chat_id, number, user, lang, body)
-            return await self._edit(chat_id, number, user, lang, body)
+                answer = await self._board(chat_id, number, user, lang)
+            else:
+                body = await _json_body(request)
+                if request.url.path.endswith("/tick"):
+                    answer = await self._tick(chat_id, number, user, lang, body)
+                else:
+                    answer = await self._edit(chat_id, number, user, lang, body)
+            metrics.WEBAPP.labels(_outcome(answer.status_code, request.method)).inc()
+            return answer
         except Unavailable:
             refused = Refused(503, "webapp.database_away")
         except Refused as problem:
@@ -213,6 +217,7 @@ class WebApp:
         except Exception:  # a bug: said plainly, never a bare 500 page
             log.exception("web app: %s %s failed", request.method, request.url.path)
             refused = Refused(500, "webapp.error")
+        metrics.WEBAPP.labels(_outcome(refused.status, request.method)).inc()
         return JSONResponse(
             {"error": tr(lang, refused.key, **refused.params)},
             status_code=refused.status,
@@ -326,6 +331,8 @@ class WebApp:
                 raise Refused(404, "webapp.not_found")
             if summary.version != seen:
                 raise StaleVersion(summary.version)
+            if await u.maps.being_edited(chat_id, number):  # its save would undo this one
+                raise Refused(409, "webapp.edited_in_chat", number=number)
             stage = edits.apply(journey_map, edit, author)
             checked = JourneyMap.from_json(journey_map.to_json())  # every limit, once more
             await u.maps.save(chat_id, checked, number, expected_version=seen)
@@ -410,6 +417,14 @@ async def _read(u, chat_id: str, number: int):
         await u.maps.ticks(chat_id, number),
         await u.maps.source_of(chat_id, number),
     )
+
+
+def _outcome(status: int, method: str) -> str:
+    if status == 200:
+        return "saved" if method == "POST" else "ok"
+    if status == 409:
+        return "conflict"
+    return "failed" if status >= 500 else "refused"
 
 
 def _target(request: Request) -> tuple[str, int]:
