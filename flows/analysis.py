@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
+from statistics import mean
 
 from flows import spec
 from flows.i18n import t
@@ -46,6 +47,11 @@ RATER_SPREAD = 2
 # read on a phone, and the full text is on the map anyway.
 QUOTED_ITEMS = 2
 QUOTE_CHARS = 80
+
+# A pain point at a moment of truth (a stage where the customer decides whether to stay) costs
+# more than one elsewhere: its findings weigh this much more, which lifts "3 pain points
+# without an owner" (54) into "fix first".
+MOMENT_OF_TRUTH_WEIGHT = 15.0
 
 # Severity levels (used for the marker next to a finding): at or above HIGH is "fix first".
 SEVERITY_HIGH = 60.0
@@ -86,6 +92,19 @@ _BASE: dict[FindingKind, float] = {
     FindingKind.RATERS_DISAGREE: 25,  # + 5 per step of the spread → 35..45
     FindingKind.TOO_MANY_TOUCHPOINTS: 20,  # + 2 per touchpoint over the limit
 }
+
+# Who else takes part in the journey, in the three languages and the services small shops use
+# there (folded to lower-case ASCII): couriers, the post, marketplaces, delivery and payment
+# apps. Matched whole-word in a stage's touchpoints, actions, pain points and backstage.
+_OUTSIDE = re.compile(
+    r"\b(?:courier\w*|postal|post office|postman|shipping compan\w*|carrier|marketplace\w*"
+    r"|delivery app|kurir|ekspedisi|jne|j&t|sicepat|anteraja|pos indonesia|gojek|gosend|grab"
+    r"|grabexpress|shopee\w*|tokopedia|lazada|kurier\w*|poczt\w*|listonosz\w*|paczkomat\w*"
+    r"|inpost|dpd|dhl|ups|fedex|allegro|olx|pyszne|glovo|uber eats|wolt|bolt food)\b"
+)
+OUTSIDE_LANES = ("touchpoints", "actions", "pains", "backstage")
+# A touchpoint met at this many stages or more is where the customer's time goes.
+BUSIEST_AT = 3
 
 # Words that make a stage name the sale itself, in English, Indonesian and Polish, matched
 # whole-word on the name folded to lower-case ASCII (so "Płatność" and "platnosc" both match).
@@ -312,7 +331,9 @@ def _stage_findings(journey_map: JourneyMap, empty: list[LaneSpec]) -> list[Find
 
     for index, stage in enumerate(journey_map.stages):
         pains = [text for lane in problem_lanes for text in stage.texts(lane)]
-        weight = 3 * min(len(pains), 5)
+        weight: float = 3 * min(len(pains), 5)
+        if stage.moment_of_truth:
+            weight += MOMENT_OF_TRUTH_WEIGHT
         quoted = _quote(pains)
         count = {"count": len(pains)}
         for lane in lanes:
@@ -371,6 +392,83 @@ def _ends_at_purchase(journey_map: JourneyMap) -> Finding | None:
         stage=last,
         stage_name=journey_map.stages[last].name,
     )
+
+
+# --- What the method's questions can be told from the map ------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    """Items of the map a question is about, at one stage (quoted, shortened)."""
+
+    stage: int
+    stage_name: str
+    items: tuple[str, ...]
+    count: int
+
+
+def purchase_pains(journey_map: JourneyMap) -> list[Named]:
+    """The pain points at the sale: what may make a customer walk away without buying."""
+    if journey_map.map_type == MapType.DAY_IN_LIFE:
+        return []
+    problem_lanes = [d for d in lanes_for(journey_map.map_type) if d.problems]
+    out = []
+    for index, stage in enumerate(journey_map.stages):
+        if is_purchase_stage(stage.name):
+            pains = [text for d in problem_lanes for text in stage.texts(d)]
+            if pains:
+                out.append(Named(index, stage.name, _quote(pains), len(pains)))
+    return out
+
+
+def outside_control(journey_map: JourneyMap) -> list[Named]:
+    """Where a courier, the post, a marketplace or an app is part of the journey: the items
+    that name one, stage by stage."""
+    declared = {d.id for d in lanes_for(journey_map.map_type)}
+    out = []
+    for index, stage in enumerate(journey_map.stages):
+        others = [
+            text
+            for lane_id in OUTSIDE_LANES
+            if lane_id in declared
+            for text in stage.texts(lane_id)
+            if _OUTSIDE.search(fold(text))
+        ]
+        if others:
+            out.append(Named(index, stage.name, _quote(others), len(others)))
+    return out
+
+
+def busiest_touchpoint(journey_map: JourneyMap) -> tuple[str, int] | None:
+    """The touchpoint customers meet at the most stages (at BUSIEST_AT or more), and at how
+    many: where their time goes."""
+    met: Counter[str] = Counter()
+    named: dict[str, str] = {}
+    for stage in journey_map.stages:
+        for folded, written in {fold(x): x for x in stage.texts("touchpoints")}.items():
+            met[folded] += 1
+            named.setdefault(folded, written)
+    if not met:
+        return None
+    key, count = met.most_common(1)[0]  # (the first named wins a tie)
+    return (shorten(named[key], QUOTE_CHARS), count) if count >= BUSIEST_AT else None
+
+
+def moment_candidates(journey_map: JourneyMap) -> list[int]:
+    """The stages the review offers as moments of truth: the purchase, and the stage where
+    the customer feels worst (the lowest mean over the personas rated there)."""
+    found = [i for i, s in enumerate(journey_map.stages) if is_purchase_stage(s.name)]
+    moods = []
+    for index, stage in enumerate(journey_map.stages):
+        scores = [stage.emotion_of(p) for p in personas_of(journey_map)]
+        rated = [score for score in scores if score is not None]
+        if rated:
+            moods.append((mean(rated), index))
+    if moods:
+        lowest = min(moods)[1]
+        if lowest not in found:
+            found.append(lowest)
+    return sorted(found)
 
 
 # --- Comparing two versions -------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flows.questions import (
     DEEPEN,
     DEFAULT,
     FINISH,
+    MOMENT,
     NEXT,
     NOT_PART,
     PICK,
@@ -34,6 +35,7 @@ from flows.questions import (
     empty_lanes,
     entry_text,
     face_words,
+    moment_choices,
     question,
     rating_label,
     suggested,
@@ -339,7 +341,7 @@ def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
         return Outcome(iv, [note])
     if len(set(iv.rated_here)) >= len(names):
         return _advance(iv)
-    return Outcome(iv, [question(iv)])
+    return Outcome(iv, [replace(question(iv), refresh=True)])  # shown with the new face
 
 
 def _rating_choice(value: str, names: list[str]) -> tuple[int | None, int | None, str]:
@@ -384,12 +386,13 @@ def _item_choice(iv: Interview, ev: Event, current: Step) -> Outcome:
     if kind == CHANGE:
         iv.changing = index
         shown = entry_text(entries[index])
-        return Outcome(iv, [Reply(Text.of("q.change_item", item=shown), position=iv.position)])
+        asked = Reply(Text.of("q.change_item", item=shown), position=iv.position, refresh=True)
+        return Outcome(iv, [asked])
     if len(entries) - 1 < current.min_items:
         raise Invalid("error.too_few", minimum=current.min_items, count=len(entries))
-    removed = entries.pop(index)
+    entries.pop(index)
     _list_target(current).changed(iv.map)
-    return Outcome(iv, [noted("ack.removed", item=entry_text(removed)), question(iv)])
+    return Outcome(iv, [replace(question(iv), refresh=True)])  # the list without it
 
 
 def _change_item(iv: Interview, ev: Event, current: Step) -> Outcome:
@@ -628,6 +631,13 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         iv.review_stage = None
         return Outcome(iv, [question(iv)])
     kind, _, rest = value.partition(":")
+    if kind == MOMENT:
+        index = _stage_index(iv, rest)
+        if not any(c.value == value for c in moment_choices(iv.map)):
+            raise Invalid("error.unknown_choice")
+        stage = iv.map.stages[index]
+        stage.moment_of_truth = not stage.moment_of_truth
+        return Outcome(iv, [question(iv)])
     if kind == DEEPEN:
         return _deepen(iv, _stage_index(iv, rest))
     if kind != "edit" or not rest:
@@ -643,10 +653,10 @@ def _review_choice(iv: Interview, ev: Event) -> Outcome:
         raise Invalid("error.unknown_choice") from None
     if chosen.kind == Kind.REVIEW or not chosen.applies(iv.map.map_type):
         raise Invalid("error.unknown_choice")
-    stage = _stage_index(iv, stage_text) if chosen.per_stage else None
+    at = _stage_index(iv, stage_text) if chosen.per_stage else None
     iv.review_stage = None
     iv.editing, iv.revisit = True, chosen.kind == Kind.LIST
-    move(iv, "edit", Position(state=state, stage=stage))
+    move(iv, "edit", Position(state=state, stage=at))
     return Outcome(iv, [question(iv)])
 
 

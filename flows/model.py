@@ -117,6 +117,10 @@ class Stage(BaseModel):
     author: Author | None = None
     lanes: dict[str, list[Item]] = Field(default_factory=dict)
     emotions: list[Rating] = Field(default_factory=list)
+    # A moment of truth: a stage where the customer decides whether to stay (flagged on the
+    # review screen; the map draws it, the analysis weighs its pain points higher). In JSON
+    # only when set, so maps without one read and write as they always did.
+    moment_of_truth: bool = False
     absent: list[Absence] = Field(default_factory=list)
 
     @model_validator(mode="before")
@@ -144,6 +148,8 @@ class Stage(BaseModel):
     @model_serializer(mode="wrap")
     def _lanes_as_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data = handler(self)
+        if not data.get("moment_of_truth"):
+            data.pop("moment_of_truth", None)
         held: dict[str, Any] = dict(data.pop("lanes", None) or {})
         emotions = data.pop("emotions", [])
         for declared in spec.lanes():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from flows import effort, templates
+from flows.analysis import moment_candidates
 from flows.i18n import Join, Text, t
 from flows.interview import Interview, Position, positions
 from flows.model import Author, JourneyMap, Persona, Stage
@@ -445,6 +446,27 @@ def empty_lanes(interview: Interview, stage: int) -> list[Position]:
     return found
 
 
+MOMENT = "moment"  # a review choice: moment:<stage index> flags or unflags the stage
+
+
+def moment_choices(jm: JourneyMap) -> tuple[Choice, ...]:
+    """Flag a moment of truth: offered for the purchase and the stage that feels worst, and
+    to unflag any stage flagged already."""
+    offered = set(moment_candidates(jm)) | {
+        i for i, stage in enumerate(jm.stages) if stage.moment_of_truth
+    }
+    return tuple(
+        Choice(
+            f"{MOMENT}:{i}",
+            Text.of(
+                "choice.moment_off" if jm.stages[i].moment_of_truth else "choice.moment_on",
+                stage=jm.stages[i].name,
+            ),
+        )
+        for i in sorted(offered)
+    )
+
+
 def review(interview: Interview) -> Reply:
     jm = interview.map
     position = interview.position
@@ -480,6 +502,7 @@ def review(interview: Interview) -> Reply:
             Choice(f"edit:stage:{i}", Text.of("edit.stage", index=i + 1, stage=s.name))
             for i, s in enumerate(jm.stages)
         ),
+        *moment_choices(jm),
     )
     return Reply(
         text=Text.of("review.intro", lines=summary(jm)),

@@ -25,11 +25,14 @@ from flows.analysis import (
     Comparison,
     Finding,
     FindingKind,
+    busiest_touchpoint,
     compare,
     findings,
+    outside_control,
+    purchase_pains,
     shorten,
 )
-from flows.i18n import Text, domain
+from flows.i18n import Join, Text, domain
 from flows.model import JourneyMap
 from flows.spec import DEFAULT_LANGUAGE, LANGUAGES, LIMITS, MapType, lane, lanes
 
@@ -73,6 +76,8 @@ GROUPS: tuple[tuple[str, tuple[Question, ...]], ...] = (
             Question("customer.delay_notice"),
             Question("customer.order_ack", _NOT_DAY),
             Question("customer.complaint_ack"),
+            Question("customer.buy_or_refuse", _NOT_DAY),
+            Question("customer.returns", _NOT_DAY),
         ),
     ),
     (
@@ -91,6 +96,7 @@ GROUPS: tuple[tuple[str, tuple[Question, ...]], ...] = (
             Question("organisation.clear_owner"),
             Question("organisation.not_confusing"),
             Question("organisation.backstage", frozenset({MapType.BLUEPRINT})),
+            Question("organisation.outside_control"),
         ),
     ),
     (
@@ -101,6 +107,7 @@ GROUPS: tuple[tuple[str, tuple[Question, ...]], ...] = (
             Question("touchpoints.enough_support"),
             Question("touchpoints.negative_emotion"),
             Question("touchpoints.daily_moments", frozenset({MapType.DAY_IN_LIFE})),
+            Question("touchpoints.most_used"),
         ),
     ),
     (
@@ -110,7 +117,9 @@ GROUPS: tuple[tuple[str, tuple[Question, ...]], ...] = (
             Question("pitfalls.one_persona"),
             Question("pitfalls.internal_view"),
             Question("pitfalls.stops_at_sale", _NOT_DAY),
-            Question("pitfalls.measure_results", frozenset({MapType.FUTURE})),
+            # Every map, not only a future state: results of changes made from today's map
+            # are worth writing down too.
+            Question("pitfalls.measure_results"),
             Question("pitfalls.never_revisited"),
         ),
     ),
@@ -137,6 +146,10 @@ _FIXED_KEYS = (
     "checklist.change.persona_added",
     "checklist.change.persona_removed",
     "checklist.change.none",
+    "checklist.hint.buy_or_refuse",
+    "checklist.hint.outside_control",
+    "checklist.hint.most_used",
+    "checklist.hint.at_stage",
 )
 
 
@@ -181,7 +194,7 @@ class Number:
 @dataclass(frozen=True)
 class ChecklistItem:
     id: str
-    text: Text
+    text: Text | Join  # a question with what the map shows about it is two texts joined
     level: str | None = None  # findings: "high" / "medium" / "low"
 
 
@@ -243,6 +256,47 @@ def finding_text(finding: Finding) -> Text:
         key = declared.empty_wording or f"checklist.finding.{kind.value}"
         return Text(key, {"lane": Text.of(declared.label_key)})
     return Text(f"checklist.finding.{kind.value}", params)
+
+
+def _hint(journey_map: JourneyMap, question_id: str) -> Text | None:
+    """What the map itself says about a question, when it says something."""
+    if question_id == "customer.buy_or_refuse":
+        at_sale = purchase_pains(journey_map)
+        if at_sale:
+            first = at_sale[0]
+            items = _quoted(first.items, first.count)
+            return Text.of("checklist.hint.buy_or_refuse", stage=_s(first.stage_name), items=items)
+    elif question_id == "organisation.outside_control":
+        others = outside_control(journey_map)
+        if others:
+            parts = [
+                Text.of(
+                    "checklist.hint.at_stage",
+                    stage=_s(n.stage_name),
+                    items=_quoted(n.items, n.count),
+                )
+                for n in others[:QUOTED_ITEMS]
+            ]
+            return Text.of("checklist.hint.outside_control", items=Join.of(parts, "; "))
+    elif question_id == "touchpoints.most_used":
+        busiest = busiest_touchpoint(journey_map)
+        if busiest is not None:
+            return Text.of(
+                "checklist.hint.most_used",
+                touchpoint=busiest[0],
+                count=Number(busiest[1]),
+                stages=Number(len(journey_map.stages)),
+            )
+    return None
+
+
+def question_text(question: Question, journey_map: JourneyMap) -> Text | Join:
+    """A fixed question, followed by what the map already shows about it (the purchase's
+    pain points, the couriers and marketplaces named, the touchpoint met most)."""
+    hint = _hint(journey_map, question.id)
+    if hint is None:
+        return Text.of(question.key)
+    return Join.of([Text.of(question.key), hint], " ")
 
 
 def comparison_lines(comparison: Comparison) -> list[Text]:
@@ -327,7 +381,7 @@ def checklist_items(
                 ChecklistSection(
                     name,
                     Text.of(f"checklist.heading.{name}"),
-                    tuple(ChecklistItem(q.id, Text.of(q.key)) for q in questions),
+                    tuple(ChecklistItem(q.id, question_text(q, journey_map)) for q in questions),
                 )
             )
     return sections
@@ -346,12 +400,14 @@ def _localize(value: Any, lang: str) -> Any:
         return value.format(lang)
     if isinstance(value, Text):
         return Text(value.key, {k: _localize(v, lang) for k, v in value.params.items()})
+    if isinstance(value, Join):
+        return Join(tuple(_localize(v, lang) for v in value.items), value.sep)
     if isinstance(value, list | tuple):
         return [_localize(v, lang) for v in value]
     return value
 
 
-def render_text(text: Text, lang: str) -> str:
+def render_text(text: Text | Join, lang: str) -> str:
     """A checklist `Text` as plain text in `lang` (numbers in the language's format)."""
     lang = _lang(lang)
     return tr.render(_localize(text, lang), lang)
@@ -418,7 +474,7 @@ class _Renderer:
         # The templates' macros (line, heading, item, note): attributes jinja makes at run time.
         self.module: Any = _templates(html_mode).module
 
-    def line(self, text: Text) -> str | Markup:
+    def line(self, text: Text | Join) -> str | Markup:
         plain = render_text(text, self.lang)
         return Markup(html_escape(plain, quote=False)) if self.html else plain
 

@@ -312,8 +312,10 @@ class _Builder:
         icon_w = 20.0 if day else 0.0
         inset = th.CHEVRON_TIP + 4
         text_w = self.col_w - 2 * inset - icon_w
+        flag = f"⭐ {tr(self.lang, 'render.moment_of_truth')}"
         names = [
             wrap(stage_name(self.lang, s, i), text_w, th.STAGE)
+            + (wrap(flag, text_w, th.STAGE) if s.moment_of_truth else [])
             for i, s in zip(self.indices, self.stages, strict=True)
         ]
         rows = max((len(n) for n in names), default=1)

@@ -5,11 +5,11 @@ off /actions. The same in a private chat. In English, Indonesian and Polish."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.priorities import short
 from bot.replies import tr
@@ -202,6 +202,38 @@ async def journey(api: FakeBotApi, url: str, tmp_path: Path, people: list[Person
             ),
             timeout=20,
         )
+        # The other action fell due too: its owner asks to be reminded tomorrow.
+        later_label = tr(lang, "bot.button.snooze")
+        second = await api.wait_until(
+            lambda: next(
+                (
+                    m
+                    for m in api.sent
+                    if m.chat_id == lead.chat.id
+                    and other.text in m.content
+                    and any(b.get("text") == later_label for b in m.buttons)
+                ),
+                None,
+            ),
+            timeout=30,
+        )
+        await owner.presses(later_label, message_id=second.message_id)
+        snoozed = tr(lang, "bot.snoozed")
+        await owner.api.wait_until(
+            lambda: any(a.text == snoozed for a in api.callback_answers), timeout=20
+        )
+
+        async def next_ask(u):  # type: ignore[no-untyped-def]
+            found = await u.session.execute(
+                select(ActionRow.remind_at).where(ActionRow.status != "done")
+            )
+            return found.scalar()
+
+        asked_again = await stored(url, lambda s: s.run(next_ask))
+        if asked_again.tzinfo is None:  # SQLite: naive UTC
+            asked_again = asked_again.replace(tzinfo=UTC)
+        waits = asked_again - datetime.now(UTC)
+        assert timedelta(hours=23) < waits <= timedelta(days=1)
         lead.command("actions")
         listed = await lead.sees(
             tr(lang, "bot.actions_header", count=1).replace("<b>", "").replace("</b>", "")

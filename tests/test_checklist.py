@@ -11,7 +11,7 @@ import pytest
 
 from bot.replies import MESSAGE_LIMIT, pack, telegram_length
 from flows.analysis import FindingKind, findings
-from flows.i18n import FLOWS_LOCALES, catalog_keys, load_catalog
+from flows.i18n import FLOWS_LOCALES, Text, catalog_keys, load_catalog
 from flows.model import JourneyMap, Persona
 from flows.spec import LANGUAGES, MapType
 from renderers.checklist import (
@@ -25,6 +25,7 @@ from renderers.checklist import (
     item_ids,
     keys,
     missing_keys,
+    render_text,
     shared_keys,
 )
 from tests.test_analysis import healthy, journey, stage
@@ -56,6 +57,8 @@ EXPECTED_IDS = (
     "customer.delay_notice",
     "customer.order_ack",
     "customer.complaint_ack",
+    "customer.buy_or_refuse",
+    "customer.returns",
     "interactions.as_intended",
     "interactions.logical_flow",
     "interactions.right_contact",
@@ -64,11 +67,13 @@ EXPECTED_IDS = (
     "organisation.clear_owner",
     "organisation.not_confusing",
     "organisation.backstage",
+    "organisation.outside_control",
     "touchpoints.needs_motivation",
     "touchpoints.serve_well",
     "touchpoints.enough_support",
     "touchpoints.negative_emotion",
     "touchpoints.daily_moments",
+    "touchpoints.most_used",
     "pitfalls.assumptions",
     "pitfalls.one_persona",
     "pitfalls.internal_view",
@@ -187,9 +192,11 @@ def test_day_in_the_life_leaves_out_purchase_questions() -> None:
 def test_type_specific_questions() -> None:
     assert "organisation.backstage" in ids_for(MapType.BLUEPRINT)
     assert "organisation.backstage" not in ids_for(MapType.CURRENT)
-    assert "pitfalls.measure_results" in ids_for(MapType.FUTURE)
-    assert "pitfalls.measure_results" not in ids_for(MapType.CURRENT)
-    assert len(ids_for(MapType.CURRENT)) == 23
+    # Results are worth measuring whatever the map (the seeds ask it of every map type).
+    assert all("pitfalls.measure_results" in ids_for(kind) for kind in MapType)
+    assert "customer.returns" in ids_for(MapType.CURRENT)
+    assert "customer.returns" not in ids_for(MapType.DAY_IN_LIFE)
+    assert len(ids_for(MapType.CURRENT)) == 28
 
 
 def test_findings_come_first_in_order() -> None:
@@ -432,3 +439,48 @@ def test_rendering_is_fast() -> None:
         for html_mode in MODES:
             render_checklist(journey_map, lang, html=html_mode)
     assert time.perf_counter() - start < 2
+
+
+# --- What the map says about the method's questions -------------------------------------------
+
+
+def question_line(journey_map, item_id: str, lang: str = "en") -> str:
+    for section in checklist_items(journey_map):
+        for item in section.items:
+            if item.id == item_id:
+                return render_text(item.text, lang)
+    raise AssertionError(f"no {item_id}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_questions_say_what_the_map_shows_about_them(lang: str) -> None:
+    stages = [
+        stage("Instagram ads", touchpoints=("WhatsApp", "Instagram")),
+        stage("Checkout", touchpoints=("WhatsApp",), pains=("QRIS fails", "No invoice")),
+        stage("Delivery", touchpoints=("whatsapp ",), pains=("JNE courier late",)),
+    ]
+    journey_map = journey(stages, MapType.CURRENT)
+    plain = render_text(Text.of("checklist.customer.buy_or_refuse"), lang)
+    buy = question_line(journey_map, "customer.buy_or_refuse", lang)
+    assert buy.startswith(plain) and "Checkout" in buy and "QRIS fails; No invoice" in buy
+    others = question_line(journey_map, "organisation.outside_control", lang)
+    assert "Delivery" in others and "JNE courier late" in others
+    busiest = question_line(journey_map, "touchpoints.most_used", lang)
+    assert "WhatsApp" in busiest and "3" in busiest
+    assert "checklist." not in buy + others + busiest and "{" not in buy + others + busiest
+
+
+def test_questions_stay_plain_when_the_map_says_nothing_about_them() -> None:
+    stages = [
+        stage("Discovery", touchpoints=("Instagram",)),
+        stage("Checkout", touchpoints=("Website",)),
+        stage("Delivery", touchpoints=("Shop counter",), pains=("Parcel late",)),
+    ]
+    journey_map = journey(stages, MapType.CURRENT)
+    for item_id in (
+        "customer.buy_or_refuse",
+        "touchpoints.most_used",
+        "organisation.outside_control",
+    ):
+        key = f"checklist.{item_id}"
+        assert question_line(journey_map, item_id) == render_text(Text.of(key), "en")

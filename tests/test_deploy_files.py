@@ -153,7 +153,11 @@ async def test_the_dockerfiles_install_and_start_commands_work_in_a_clean_venv(
                 else:
                     shutil.copy2(path, src / source)
         elif instruction == "RUN":
-            command = rest.replace("/opt/journeybot", str(venv)).replace("--no-cache-dir", "")
+            # pip's cache (an image build has none to keep) and no byte-compiling of every
+            # installed module (the start compiles what it imports): the same install, and
+            # about 25 s less of this test (it was 13% of the suite).
+            command = rest.replace("/opt/journeybot", str(venv))
+            command = command.replace("--no-cache-dir", "--no-compile")
             command = command.replace("python -m venv", f"{sys.executable} -m venv")
             done = await asyncio.to_thread(
                 subprocess.run, ["bash", "-c", command], cwd=src, capture_output=True, text=True

@@ -161,3 +161,31 @@ def test_opportunities_that_became_actions_show_how_far_they_are() -> None:
     ]
     assert journey_map.stages[0].texts("opportunities")[0] == "Second packing slot at 3 pm"
     assert with_progress(journey_map, {}) is journey_map
+
+
+def test_the_buttons_are_read_back_and_forgeries_refused() -> None:
+    from bot import callbacks
+
+    rate_data = callbacks.pack(callbacks.RATE, 3, "abcd1234", "i", 3)
+    assert callbacks.parse(rate_data) == callbacks.Rate(3, "abcd1234", "impact", 3)
+    assert callbacks.parse("r|3|abcd1234|e|1") == callbacks.Rate(3, "abcd1234", "effort", 1)
+    status = callbacks.parse(callbacks.pack(callbacks.STATUS, 12, "doing"))
+    assert status == callbacks.SetStatus(12, Status.DOING)
+    assert callbacks.parse("x|2") == callbacks.Matrix(2)
+    assert callbacks.parse("a|2|0011aaff") == callbacks.MakeAction(2, "0011aaff")
+    assert callbacks.parse("z|7") == callbacks.Snooze(7)
+    assert callbacks.parse("p|1") == callbacks.Prioritize(1)
+    for forged in (
+        "r|3|abcd1234|i|4",  # off the scale
+        "r|3|abcd1234|x|2",  # neither impact nor effort
+        "r|3|ABCD|i|2",  # not an opportunity id
+        "r|0|abcd1234|i|2",
+        "u|5|finished",
+        "u|-1|done",
+        "a|2|../etc",
+        "z|",
+        "x|1|2",
+    ):
+        assert callbacks.parse(forged) is None, forged
+    longest = callbacks.pack(callbacks.RATE, callbacks.BIGGEST, "abcd1234", "e", 3)
+    assert len(longest.encode()) <= callbacks.LIMIT

@@ -114,6 +114,7 @@ def test_requests_are_counted_in_a_sliding_window(monkeypatch) -> None:  # type:
     monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
     window = service.Window(3, 60.0)
     assert [window.hit("a") for _ in range(4)] == [True, True, True, False]
+    assert window.full("a") and not window.full("b")
     assert window.hit("b")  # each key its own count
     now[0] += 61
     assert window.hit("a")

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import httpx
+
 from flows.spec import LIMITS, lane
 from renderers.htmlpage import html_text
 from tests.fakebotapi import FakeBotApi
@@ -85,6 +87,30 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         journey_map, version = await saved(sqlite_url, str(chat.id))
         assert version == 2 and journey_map.stages[1].name == "Confirmation"
 
+        # While the map is open in the chat's /edit, whose save would undo this one: refused.
+        api.user_command(chat, hannah, "edit", "1")
+        await api.wait_for(None, chat=chat, method="sendMessage", timeout=20)
+        held = await app.call(
+            "POST",
+            chat.id,
+            init_data=mine,
+            json={"version": 2, "op": "rename_stage", "stage": 1, "name": "Checkout"},
+        )
+        assert held.status_code == 409 and "/edit 1" in held.json()["error"]
+        assert (await saved(sqlite_url, str(chat.id)))[1] == 2
+        api.user_command(chat, hannah, "cancel")
+        await api.wait_for("Cancel this map?", chat=chat, timeout=20)
+        api.user_command(chat, hannah, "cancel")  # a second /cancel confirms
+        await api.wait_for("Cancelled.", chat=chat, timeout=20)
+        renamed = await app.call(
+            "POST",
+            chat.id,
+            init_data=mine,
+            json={"version": 2, "op": "rename_stage", "stage": 1, "name": "Checkout"},
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert (await saved(sqlite_url, str(chat.id)))[0].stages[1].name == "Checkout"
+
         # A tick is kept with the map (not a new version).
         item = re.findall(r'data-tick="([^"]+)"', stale.json()["html"])[0]
         ticked = await app.call(
@@ -92,7 +118,7 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         )
         assert ticked.status_code == 200, ticked.text
         assert f'data-tick="{item}" checked' in ticked.json()["html"]
-        assert (await saved(sqlite_url, str(chat.id)))[1] == 2
+        assert (await saved(sqlite_url, str(chat.id)))[1] == 3
     finally:
         await app.process.stop()
 
@@ -141,7 +167,7 @@ async def test_group_members_edit_and_the_group_gets_one_summary(
         photo = await api.wait_for(None, chat=group, method="sendPhoto", timeout=120)
         button = photo.reply_markup["inline_keyboard"][0][0]
         assert button["text"] == "🗺 Open map" and "/app/view/" in button["url"]
-        async with __import__("httpx").AsyncClient() as client:
+        async with httpx.AsyncClient() as client:
             page = await client.get(button["url"])
             assert page.status_code == 200 and "Slow checkout" in page.text
             assert "app.js" not in page.text and 'data-editable="0"' in page.text
@@ -166,14 +192,22 @@ async def test_the_map_in_a_private_chat_has_an_open_map_button(
         photo = await api.wait_for(None, chat=chat, method="sendPhoto", timeout=120)
         button = photo.reply_markup["inline_keyboard"][0][0]
         assert button["web_app"]["url"] == f"{app.base}/app/map/{chat.id}/1"
-        async with __import__("httpx").AsyncClient() as client:
+        async with httpx.AsyncClient() as client:
             page = await client.get(button["web_app"]["url"])
         assert page.status_code == 200 and "/app/static/app.js" in page.text
-        assert (
-            json.loads((await app.call("GET", chat.id, init_data=app.init_data(hannah))).text)[
-                "version"
-            ]
-            == 1
-        )
+        opened = await app.call("GET", chat.id, init_data=app.init_data(hannah))
+        assert json.loads(opened.text)["version"] == 1
+        # Someone trying forged initData over and over is stopped at their address.
+        forged = app.init_data(hannah, token="999:another-bot")
+        statuses = [
+            (await app.call("GET", chat.id, init_data=forged)).status_code for _ in range(61)
+        ]
+        assert statuses[:60] == [401] * 60 and statuses[60] == 429
+        stopped = await app.call("GET", chat.id, init_data=app.init_data(hannah))
+        assert stopped.status_code == 429 and "Too many requests" in stopped.json()["error"]
+        async with httpx.AsyncClient() as client:
+            counted = (await client.get(f"{app.base}/metrics")).text
+        assert 'journeybot_webapp_requests_total{answer="refused"} 62.0' in counted
+        assert 'journeybot_webapp_requests_total{answer="ok"} 1.0' in counted
     finally:
         await app.process.stop()

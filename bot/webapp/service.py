@@ -31,7 +31,7 @@ from telegram import Bot, ChatMember
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import posts
+from bot import metrics, posts
 from bot.config import Settings
 from bot.replies import t, tr
 from bot.webapp import initdata, links
@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/app"
 MAX_API_BODY = 16 * 1024  # bytes: one edit is a few hundred
-PER_ADDRESS = (240, 60.0)  # requests per minute from one address
-PER_PERSON = (90, 60.0)  # edits per minute by one person
+# Refused sign-ins (a forged or stale initData, a wrong link) per minute from one address:
+# behind a reverse proxy many people share one, so only failures count there.
+PER_ADDRESS = (60, 60.0)
+PER_PERSON = (120, 60.0)  # requests per minute by one signed-in person
 MEMBER_KEPT = 60.0  # seconds a getChatMember answer is trusted
 CHAT = re.compile(r"^-?\d{1,20}$")
 NUMBER = re.compile(r"^\d{1,6}$")
@@ -71,6 +73,12 @@ class Window:
     def __init__(self, limit: int, seconds: float) -> None:
         self.limit, self.seconds = limit, seconds
         self._hits: dict[str, deque[float]] = {}
+
+    def full(self, key: str) -> bool:
+        """Whether the next hit would be refused (nothing counted)."""
+        now = time.monotonic()
+        hits = self._hits.get(key)
+        return hits is not None and sum(1 for at in hits if at > now - self.seconds) >= self.limit
 
     def hit(self, key: str) -> bool:
         now = time.monotonic()
@@ -144,11 +152,13 @@ class WebApp:
 
     async def view(self, request: Request) -> Response:
         lang = _accepted(request)
-        if not self.addresses.hit(_address(request)):
+        address = _address(request)
+        if self.addresses.full(address):
             return HTMLResponse(tr(lang, "webapp.too_many"), status_code=429)
         try:
             link = links.check(request.path_params["token"], self.settings.token)
         except links.InvalidLink:
+            self.addresses.hit(address)
             return HTMLResponse(tr(lang, "webapp.link_invalid"), status_code=403)
         if self.store is None:
             return HTMLResponse(tr(lang, "webapp.starting"), status_code=503)
@@ -173,24 +183,33 @@ class WebApp:
     async def api(self, request: Request) -> Response:
         lang = _accepted(request)
         try:
-            if not self.addresses.hit(_address(request)):
+            address = _address(request)
+            if self.addresses.full(address):
                 raise Refused(429, "webapp.too_many")
-            user = self._user(request)
+            try:
+                user = self._user(request)
+            except Refused:
+                self.addresses.hit(address)
+                raise
             lang = pick_language(user.language)
             if request.url.path == f"{PREFIX}/api/maps":
                 return await self._list(user, lang)
             chat_id, number = _target(request)
-            if request.method == "POST" and not self.people.hit(str(user.id)):
+            if not self.people.hit(str(user.id)):
                 raise Refused(429, "webapp.too_many")
             if self.store is None or self.bot is None:
                 raise Refused(503, "webapp.starting")
             await self._authorise(chat_id, user)
             if request.method == "GET":
-                return await self._board(chat_id, number, user, lang)
-            body = await _json_body(request)
-            if request.url.path.endswith("/tick"):
-                return await self._tick(chat_id, number, user, lang, body)
-            return await self._edit(chat_id, number, user, lang, body)
+                answer = await self._board(chat_id, number, user, lang)
+            else:
+                body = await _json_body(request)
+                if request.url.path.endswith("/tick"):
+                    answer = await self._tick(chat_id, number, user, lang, body)
+                else:
+                    answer = await self._edit(chat_id, number, user, lang, body)
+            metrics.WEBAPP.labels(_outcome(answer.status_code, request.method)).inc()
+            return answer
         except Unavailable:
             refused = Refused(503, "webapp.database_away")
         except Refused as problem:
@@ -198,6 +217,7 @@ class WebApp:
         except Exception:  # a bug: said plainly, never a bare 500 page
             log.exception("web app: %s %s failed", request.method, request.url.path)
             refused = Refused(500, "webapp.error")
+        metrics.WEBAPP.labels(_outcome(refused.status, request.method)).inc()
         return JSONResponse(
             {"error": tr(lang, refused.key, **refused.params)},
             status_code=refused.status,
@@ -311,6 +331,8 @@ class WebApp:
                 raise Refused(404, "webapp.not_found")
             if summary.version != seen:
                 raise StaleVersion(summary.version)
+            if await u.maps.being_edited(chat_id, number):  # its save would undo this one
+                raise Refused(409, "webapp.edited_in_chat", number=number)
             stage = edits.apply(journey_map, edit, author)
             checked = JourneyMap.from_json(journey_map.to_json())  # every limit, once more
             await u.maps.save(chat_id, checked, number, expected_version=seen)
@@ -395,6 +417,14 @@ async def _read(u, chat_id: str, number: int):
         await u.maps.ticks(chat_id, number),
         await u.maps.source_of(chat_id, number),
     )
+
+
+def _outcome(status: int, method: str) -> str:
+    if status == 200:
+        return "saved" if method == "POST" else "ok"
+    if status == 409:
+        return "conflict"
+    return "failed" if status >= 500 else "refused"
 
 
 def _target(request: Request) -> tuple[str, int]:
