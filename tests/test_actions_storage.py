@@ -85,3 +85,26 @@ async def test_actions_go_with_a_deleted_map(store: Store) -> None:
     await store.run(lambda u: u.actions.vote(CHAT, number, "x", ("a", "A"), impact=1))
     assert await store.run(lambda u: u.maps.delete(CHAT, number))
     assert await store.run(lambda u: u.actions.of_chat(CHAT, open_only=False)) == []
+
+
+async def test_migration_0005_goes_down_and_up_again(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.database import alembic_config
+
+    async def migrate(revision: str) -> set[str]:
+        """Migrate to `revision`; the tables there."""
+
+        def run(connection) -> set[str]:  # type: ignore[no-untyped-def]
+            go = command.upgrade if revision == "head" else command.downgrade
+            go(alembic_config(connection), revision)
+            return set(inspect(connection).get_table_names())
+
+        async with store.engine.begin() as connection:
+            return await connection.run_sync(run)
+
+    ours = {"actions", "opportunity_votes"}
+    assert ours <= await migrate("head")
+    assert not ours & await migrate("0004")
+    assert ours <= await migrate("head")
