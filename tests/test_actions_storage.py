@@ -108,3 +108,28 @@ async def test_migration_0005_goes_down_and_up_again(store: Store) -> None:
     assert ours <= await migrate("head")
     assert not ours & await migrate("0004")
     assert ours <= await migrate("head")
+
+
+async def test_the_picture_and_exports_get_the_map_with_its_actions_marked(store: Store) -> None:
+    """What the courier hands the renderers for a map's picture and its exports."""
+    from bot.maps import Desk
+    from flows.priorities import opportunities
+
+    number = await finished_map(store)
+    journey_map = await store.get_map(CHAT, number)
+    assert journey_map is not None
+    found = opportunities(journey_map)
+    assert found, "the scripted map has opportunities"
+    first = found[0]
+
+    async def act(u):  # type: ignore[no-untyped-def]
+        action = await u.actions.add(CHAT, number, first.id, first.text, "Ani")
+        await u.actions.set_owner(CHAT, action.id, "", "@andi")
+        await u.actions.set_due(CHAT, action.id, date.today(), now())
+        await u.actions.set_status(CHAT, action.id, Status.DONE)
+
+    await store.run(act)
+    marked = await Desk(store, renderer=None)._marked(CHAT, number, journey_map)  # type: ignore[arg-type]
+    texts = marked.stages[first.stage].texts("opportunities")
+    assert f"{first.text} · ✅ @andi" in texts
+    assert first.text in journey_map.stages[first.stage].texts("opportunities")
