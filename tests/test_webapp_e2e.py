@@ -30,6 +30,7 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         seen = await app.call("GET", chat.id, init_data=mine)
         assert seen.status_code == 200, seen.text
         assert seen.json()["version"] == 1 and "Order placed" in seen.json()["html"]
+        assert seen.headers["content-encoding"] == "gzip"  # ~60 KB of board, ~6 KB sent
 
         # Who is asking: nobody, a forgery, someone signed by another bot, an old launch.
         assert (await app.call("GET", chat.id)).status_code == 401
@@ -205,5 +206,9 @@ async def test_the_map_in_a_private_chat_has_an_open_map_button(
         assert statuses[:60] == [401] * 60 and statuses[60] == 429
         stopped = await app.call("GET", chat.id, init_data=app.init_data(hannah))
         assert stopped.status_code == 429 and "Too many requests" in stopped.json()["error"]
+        async with httpx.AsyncClient() as client:
+            counted = (await client.get(f"{app.base}/metrics")).text
+        assert 'journeybot_webapp_requests_total{answer="refused"} 62.0' in counted
+        assert 'journeybot_webapp_requests_total{answer="ok"} 1.0' in counted
     finally:
         await app.process.stop()
