@@ -267,6 +267,8 @@ class JourneyBot:
     def reply(self, turn: Turn, outcome: Outcome, reply_to: int | None = None) -> None:
         lang = outcome.interview.lang
         for reply in outcome.replies:
+            if reply.refresh and turn.group and reply_to:
+                continue  # a group's typed answer: its 👍 is enough, no question again
             for part in outgoing(reply, lang, turn.group):
                 asks = Question(scope=turn.scope, position=part.position) if part.position else None
                 message = posts.Message(
@@ -534,6 +536,9 @@ class JourneyBot:
             and not moved
             and self.show_in_place(turn, action, refreshed, interview.lang)
         ):
+            said = [r for r in outcome.replies if not r.refresh]
+            if said and turn.group:  # "Thanks Andi: …" under the button, for Andi only
+                turn.toast = _plain(Outcome(interview, said), interview.lang)[:TOAST_CHARS]
             return
         if not moved and turn.group:
             # Another member's rating, or a refused move: a toast, not a chat message.

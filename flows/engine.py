@@ -338,7 +338,10 @@ def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
         note = noted(
             "ack.ratings", name=ev.author.name, stage=stage.name, ratings=Join.of(summary, ", ")
         )
-        return Outcome(iv, [note])
+        if not here:
+            return Outcome(iv, [note])
+        # The question shows everyone's faces so far (in place of the message pressed).
+        return Outcome(iv, [note, replace(question(iv), refresh=True)])
     if len(set(iv.rated_here)) >= len(names):
         return _advance(iv)
     return Outcome(iv, [replace(question(iv), refresh=True)])  # shown with the new face

@@ -443,6 +443,7 @@ def test_group_emotions_stay_open_to_everyone_until_the_facilitator_moves_on() -
     iv = group_at("emotion")
     outcome = choose(iv, "0:-1", BUDI)
     assert keys(outcome) == ["ack.ratings"] and outcome.replies[0].quiet
+    assert outcome.replies[1].refresh and outcome.replies[1].position == iv.position
     choose(iv, "0:1", CITRA)
     choose(iv, "0:-2", BUDI)  # Budi changes his mind: his rating is replaced, not added
     choose(iv, "0:2", ANIA)

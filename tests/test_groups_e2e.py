@@ -242,6 +242,15 @@ async def test_every_member_rates_every_persona_until_the_facilitator_moves_on(
             for persona, face in given.items():
                 await person.rates(persona, face, rating.message_id)
         await api.wait_until(lambda: len(api.callback_answers) >= pressed + 6, timeout=30)
+        # Everyone sees who gave which face: the question itself shows them (edited in place).
+        await lead.sees(
+            lambda m: (
+                m.message_id == rating.message_id
+                and "Rudi: 😄 +2 (Sari), 😐 0 (Andi), ✕ (Maya)" in m.content
+                and bool(m.buttons)
+            ),
+            timeout=30,
+        )
         # Andi may rate but not move on: his Done and /cancel are refused.
         await andi_p.presses("✔ Done", message_id=rating.message_id)
         await api.wait_until(lambda: len(api.callback_answers) >= pressed + 7, timeout=20)
