@@ -536,7 +536,7 @@ class JourneyBot:
             and not moved
             and self.show_in_place(turn, action, refreshed, interview.lang)
         ):
-            said = [r for r in outcome.replies if not r.refresh]
+            said = [r for r in outcome.replies if not r.refresh and r.quiet]
             if said and turn.group:  # "Thanks Andi: …" under the button, for Andi only
                 turn.toast = _plain(Outcome(interview, said), interview.lang)[:TOAST_CHARS]
             return

@@ -170,7 +170,9 @@ def _confirm_cancel(iv: Interview, confirmed: bool) -> Outcome:
     if confirmed:
         move(iv, "cancel")
         return Outcome(iv, [say("cancelled")])
-    return Outcome(iv, [say("cancel_kept"), question(iv)])
+    # "Carry on" takes the place of the confirmation (its buttons gone); the question again.
+    kept = Reply(Text.of("cancel_kept"), position=iv.position, refresh=True)
+    return Outcome(iv, [kept, question(iv)])
 
 
 # --- answers -----------------------------------------------------------------------------
