@@ -35,6 +35,7 @@ from flows.questions import (
     empty_lanes,
     entry_text,
     face_words,
+    item_ref,
     moment_choices,
     question,
     rating_label,
@@ -382,11 +383,14 @@ def _next_persona(iv: Interview, stage: Stage, author: Author, taken: list[int],
 
 def _item_choice(iv: Interview, ev: Event, current: Step) -> Outcome:
     """One answer of a list, from its buttons: ✎ asks for its new text, ✕ takes it away."""
-    kind, number = ev.value[:4], ev.value[4:]
+    kind, ref = ev.value[:4], ev.value[4:]
     entries = _list_target(current).entries(iv.map, iv.position)
+    number = ref.partition(".")[0]
     if not number.isdigit() or int(number) >= len(entries):
         raise Invalid("error.unknown_choice")
     index = int(number)
+    if item_ref(index, entries[index]) != ref:  # buttons of the list as it was before a change
+        return Outcome(iv, [noted("error.list_changed"), replace(question(iv), refresh=True)])
     iv.revisit = False  # from now on, typed lines add to the list
     if kind == CHANGE:
         iv.changing = index
