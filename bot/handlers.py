@@ -212,7 +212,8 @@ class JourneyBot:
             )
         else:
             event = Event("unsupported", action.what, turn.author, admin=turn.admin)
-        await self.apply(turn, event, reply_to=action.message_id)
+        shown = (action.reply_to, target) if action.reply_to and target else None
+        await self.apply(turn, event, reply_to=action.message_id, shown=shown)
 
     async def _asked(self, turn: Turn, reply_to: int | None) -> tuple[str, str] | None:
         if reply_to is None:
@@ -233,7 +234,11 @@ class JourneyBot:
         return await self._target(turn, reply_to) is not None
 
     async def apply(
-        self, turn: Turn, event: Event, reply_to: int | None = None
+        self,
+        turn: Turn,
+        event: Event,
+        reply_to: int | None = None,
+        shown: tuple[int, Position] | None = None,
     ) -> tuple[Interview, Outcome] | None:
         """Apply an event to the scope's interview and queue what it says; a finished map is
         saved, and its picture queued, in the same transaction."""
@@ -243,7 +248,7 @@ class JourneyBot:
             return None
         outcome = handle(loaded.interview, event)
         saved = await self.keep(turn, loaded, outcome)
-        self.reply(turn, outcome, reply_to)
+        self.reply(turn, outcome, reply_to, shown)
         self.show_saved(turn, saved, outcome.interview.lang)
         return loaded.interview, outcome
 
@@ -264,11 +269,23 @@ class JourneyBot:
             turn.say(t(lang, "bot.saved_as", number=saved.number, version=saved.version))
             turn.post(posts.MapPictures(number=saved.number, lang=lang))
 
-    def reply(self, turn: Turn, outcome: Outcome, reply_to: int | None = None) -> None:
+    def reply(
+        self,
+        turn: Turn,
+        outcome: Outcome,
+        reply_to: int | None = None,
+        shown: tuple[int, Position] | None = None,
+    ) -> None:
+        """Queue what the engine said. `shown`: the question message a group member's typed
+        answer replied to, and what it asks."""
         lang = outcome.interview.lang
         for reply in outcome.replies:
             if reply.refresh and turn.group and reply_to:
-                continue  # a group's typed answer: its 👍 is enough, no question again
+                # A group's typed answer: its 👍 says "kept"; the question it replied to shows
+                # the change in place (an edit costs none of the group's posts), never again.
+                if shown is not None and shown[1] == reply.position:
+                    self.edit_question(turn, shown[0], reply, lang)
+                continue
             for part in outgoing(reply, lang, turn.group):
                 asks = Question(scope=turn.scope, position=part.position) if part.position else None
                 message = posts.Message(
@@ -550,22 +567,26 @@ class JourneyBot:
         self.reply(turn, outcome)
         self.show_saved(turn, saved, interview.lang)
 
+    def edit_question(self, turn: Turn, message_id: int, reply: Reply, lang: str) -> bool:
+        """The question's message shows `reply` (False when it needs more than one message)."""
+        parts = outgoing(reply, lang, turn.group)
+        if len(parts) != 1:
+            return False
+        part = parts[0]
+        inline = part.markup if isinstance(part.markup, InlineKeyboardMarkup) else None
+        turn.post(
+            posts.Edit(message_id=message_id, html=part.html, markup=posts.markup_json(inline))
+        )
+        return True
+
     def show_in_place(self, turn: Turn, action: Pressed, reply: Reply, lang: str) -> bool:
         """A suggestion was tapped (or a face given, an answer taken off a list): the
         question's message itself shows the new ✓ (an edit,
         not a new message, so a group's taps cost none of its posts). False when that message
         cannot show it (unknown, or the question too long for one message)."""
-        parts = outgoing(reply, lang, turn.group)
-        if action.message_id is None or len(parts) != 1:
+        if action.message_id is None:
             return False
-        part = parts[0]
-        inline = part.markup if isinstance(part.markup, InlineKeyboardMarkup) else None
-        turn.post(
-            posts.Edit(
-                message_id=action.message_id, html=part.html, markup=posts.markup_json(inline)
-            )
-        )
-        return True
+        return self.edit_question(turn, action.message_id, reply, lang)
 
 
 def _may_lead(action: Action) -> bool:

@@ -234,7 +234,8 @@ def _write_answer(iv: Interview, ev: Event, target: targets.TextTarget, text: st
         # A member's answer is a proposal: the latest stands unless the facilitator
         # picks another (or answers themselves) when moving on.
         iv.proposals.append(item)
-        return Outcome(iv, [question(iv)])
+        # Its 👍, and the question shows the proposals for the facilitator to pick from.
+        return Outcome(iv, [noted("ack.proposal"), replace(question(iv), refresh=True)])
     return _advance(iv)
 
 

@@ -289,9 +289,13 @@ async def test_a_group_of_three_where_two_answer_at_once(
     await lead.presses("Current state")
     await lead.sees("What business or product")
     lead.answers("Kopi Kita")
-    await lead.sees("What should this map help you achieve?")
-    b.answers("More repeat customers")  # a member's answer is a proposal: Ania takes it
-    await lead.presses("Budi: More repeat customers")
+    goal = await lead.sees("What should this map help you achieve?")
+    posted = len(api.calls_of("sendMessage"))
+    proposal = b.answers("More repeat customers")  # a member's answer is a proposal
+    await b.sees_reaction(proposal)
+    # The goal question shows it, edited in place: the group's posts are not spent on it.
+    await lead.presses("Budi: More repeat customers", message_id=goal.message_id)
+    assert len(api.calls_of("sendMessage")) == posted
     await lead.sees("Who are your customers?")
     question = lead.last_question()
     # Two members answer the same question at the same moment.

@@ -603,7 +603,9 @@ def test_a_group_s_one_answer_question_collects_proposals_and_the_facilitator_pi
     assert "1. Budi: Marketing" in shown and "2. Citra: Courier desk" in shown
     assert [c.value for c in question(iv).choices] == ["pick:0", "pick:1"]
     assert keys(choose(iv, "pick:0", BUDI))[0] == "error.facilitator_only"
-    assert asked.replies[0].position == Position(state="owner", stage=0)
+    # A 👍 for Budi, and the question itself shows the proposals (edited, not posted again).
+    assert asked.replies[0].quiet and asked.replies[-1].refresh
+    assert asked.replies[-1].position == Position(state="owner", stage=0)
     choose(iv, "pick:0", ANIA)
     assert iv.state == "backstage" or iv.stage == 1
     owner = iv.map.stages[0].answer("owner")
