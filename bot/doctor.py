@@ -66,7 +66,8 @@ class Doctor:
         source = f"{env.resolve()}" if env.is_file() else "the environment (no .env here)"
         mode = f"webhook {s.webhook_url} at {s.served_path}" if s.webhook_url else "polling"
         port = f", HTTP server on {s.listen}:{s.http_port}" if s.http_port is not None else ""
-        self.say(True, "settings", f"from {source}; {mode}{port}")
+        app = f"; the Mini App at {s.webapp_url.rstrip('/')}/app/" if s.webapp_url else ""
+        self.say(True, "settings", f"from {source}; {mode}{port}{app}")
 
     # --- the Bot API ------------------------------------------------------------------------
 

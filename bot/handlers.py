@@ -267,6 +267,8 @@ class JourneyBot:
     def reply(self, turn: Turn, outcome: Outcome, reply_to: int | None = None) -> None:
         lang = outcome.interview.lang
         for reply in outcome.replies:
+            if reply.refresh and turn.group and reply_to:
+                continue  # a group's typed answer: its 👍 is enough, no question again
             for part in outgoing(reply, lang, turn.group):
                 asks = Question(scope=turn.scope, position=part.position) if part.position else None
                 message = posts.Message(
@@ -534,6 +536,9 @@ class JourneyBot:
             and not moved
             and self.show_in_place(turn, action, refreshed, interview.lang)
         ):
+            said = [r for r in outcome.replies if not r.refresh and r.quiet]
+            if said and turn.group:  # "Thanks Andi: …" under the button, for Andi only
+                turn.toast = _plain(Outcome(interview, said), interview.lang)[:TOAST_CHARS]
             return
         if not moved and turn.group:
             # Another member's rating, or a refused move: a toast, not a chat message.
@@ -542,19 +547,12 @@ class JourneyBot:
         if moved:
             label = action.label if isinstance(button, callbacks.Answer) else ""
             _mark_answered(turn, action, interview.lang, label)
-        elif _asks_again(outcome, position) and action.message_id is not None:
-            # A face for one persona of several: the same question shows the new face.
-            parts = outgoing(outcome.replies[0], interview.lang, turn.group)
-            if len(parts) == 1:
-                markup = posts.markup_json(parts[0].markup)
-                edit = posts.Edit(message_id=action.message_id, html=parts[0].html, markup=markup)
-                turn.post(edit)
-                return
         self.reply(turn, outcome)
         self.show_saved(turn, saved, interview.lang)
 
     def show_in_place(self, turn: Turn, action: Pressed, reply: Reply, lang: str) -> bool:
-        """A suggestion was tapped: the question's message itself shows the new ✓ (an edit,
+        """A suggestion was tapped (or a face given, an answer taken off a list): the
+        question's message itself shows the new ✓ (an edit,
         not a new message, so a group's taps cost none of its posts). False when that message
         cannot show it (unknown, or the question too long for one message)."""
         parts = outgoing(reply, lang, turn.group)
@@ -604,11 +602,6 @@ def _leads(loaded: Loaded | None, turn: Turn) -> bool:
 def _leader_name(loaded: Loaded | None, turn: Turn) -> str:
     leader = loaded.interview.facilitator if loaded else None
     return leader.name if leader else ""
-
-
-def _asks_again(outcome: Outcome, position: Position) -> bool:
-    """The outcome is only the same question again (nothing to say on top of it)."""
-    return len(outcome.replies) == 1 and outcome.replies[0].position == position
 
 
 def _plain(outcome: Outcome, lang: str) -> str:

@@ -56,6 +56,13 @@ ERRORS = Counter(
     ["where"],
     registry=REGISTRY,
 )
+WEBAPP = Counter(
+    "journeybot_webapp_requests",
+    "The Mini App's API calls, by answer: ok, saved (an edit or a tick), conflict (409), "
+    "refused (401/403/404/413/422/429/400), failed (503/500)",
+    ["answer"],
+    registry=REGISTRY,
+)
 HTTP_CLOSED = Counter(
     "journeybot_http_connections_closed",
     "HTTP connections the server closed itself: header_timeout, body_timeout, evicted (the "

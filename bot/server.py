@@ -39,7 +39,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot import metrics
@@ -214,7 +214,7 @@ class Endpoints:
     deliver: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     checks: dict[str, Check] = field(default_factory=dict)
     max_body: int = MAX_BODY
-    routes: list[Route] = field(default_factory=list)  # the Mini App's (bot/webapp/)
+    routes: list[BaseRoute] = field(default_factory=list)  # the Mini App's (bot/webapp/)
 
 
 def build_app(endpoints: Endpoints) -> Starlette:
@@ -272,7 +272,7 @@ def build_app(endpoints: Endpoints) -> Starlette:
             )
         return Response(status_code=200)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/metrics", metrics_page, methods=["GET"]),
     ]

@@ -35,6 +35,7 @@ from flows.questions import (
     empty_lanes,
     entry_text,
     face_words,
+    item_ref,
     moment_choices,
     question,
     rating_label,
@@ -170,7 +171,9 @@ def _confirm_cancel(iv: Interview, confirmed: bool) -> Outcome:
     if confirmed:
         move(iv, "cancel")
         return Outcome(iv, [say("cancelled")])
-    return Outcome(iv, [say("cancel_kept"), question(iv)])
+    # "Carry on" takes the place of the confirmation (its buttons gone); the question again.
+    kept = Reply(Text.of("cancel_kept"), position=iv.position, refresh=True)
+    return Outcome(iv, [kept, question(iv)])
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -338,10 +341,13 @@ def _rate(iv: Interview, ev: Event, position: Position) -> Outcome:
         note = noted(
             "ack.ratings", name=ev.author.name, stage=stage.name, ratings=Join.of(summary, ", ")
         )
-        return Outcome(iv, [note])
+        if not here:
+            return Outcome(iv, [note])
+        # The question shows everyone's faces so far (in place of the message pressed).
+        return Outcome(iv, [note, replace(question(iv), refresh=True)])
     if len(set(iv.rated_here)) >= len(names):
         return _advance(iv)
-    return Outcome(iv, [question(iv)])
+    return Outcome(iv, [replace(question(iv), refresh=True)])  # shown with the new face
 
 
 def _rating_choice(value: str, names: list[str]) -> tuple[int | None, int | None, str]:
@@ -377,21 +383,25 @@ def _next_persona(iv: Interview, stage: Stage, author: Author, taken: list[int],
 
 def _item_choice(iv: Interview, ev: Event, current: Step) -> Outcome:
     """One answer of a list, from its buttons: ✎ asks for its new text, ✕ takes it away."""
-    kind, number = ev.value[:4], ev.value[4:]
+    kind, ref = ev.value[:4], ev.value[4:]
     entries = _list_target(current).entries(iv.map, iv.position)
+    number = ref.partition(".")[0]
     if not number.isdigit() or int(number) >= len(entries):
         raise Invalid("error.unknown_choice")
     index = int(number)
+    if item_ref(index, entries[index]) != ref:  # buttons of the list as it was before a change
+        return Outcome(iv, [noted("error.list_changed"), replace(question(iv), refresh=True)])
     iv.revisit = False  # from now on, typed lines add to the list
     if kind == CHANGE:
         iv.changing = index
         shown = entry_text(entries[index])
-        return Outcome(iv, [Reply(Text.of("q.change_item", item=shown), position=iv.position)])
+        asked = Reply(Text.of("q.change_item", item=shown), position=iv.position, refresh=True)
+        return Outcome(iv, [asked])
     if len(entries) - 1 < current.min_items:
         raise Invalid("error.too_few", minimum=current.min_items, count=len(entries))
-    removed = entries.pop(index)
+    entries.pop(index)
     _list_target(current).changed(iv.map)
-    return Outcome(iv, [noted("ack.removed", item=entry_text(removed)), question(iv)])
+    return Outcome(iv, [replace(question(iv), refresh=True)])  # the list without it
 
 
 def _change_item(iv: Interview, ev: Event, current: Step) -> Outcome:

@@ -5,6 +5,7 @@ translate it into the interview's language."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,7 +45,8 @@ PICK = "pick"  # pick:<n>, the facilitator takes a member's proposal for a one-a
 PROPOSAL_LABEL_CHARS = 40  # a proposal's button shows its beginning
 REVIEW_ITEM_CHARS = 60  # the review shows each answer's beginning
 # An answer of a list being edited: ✎ (its new text is typed next) and ✕ (taken away), each
-# followed by the answer's number.
+# followed by the answer's number and a fingerprint of its text, so that an older copy of the
+# buttons, pressed after the list changed, cannot hit another answer.
 CHANGE = "chg:"
 REMOVE = "del:"
 ITEM_LABEL_CHARS = 28
@@ -182,6 +184,12 @@ def suggested(interview: Interview, position: Position) -> list[str]:
         return templates.suggestions(kind, map_type, key, lane, jm.language)
     except (KeyError, ValueError):
         return []
+
+
+def item_ref(index: int, entry: object) -> str:
+    """`3.1a2b3c`: the answer's number and the start of its text's digest."""
+    digest = hashlib.blake2s(entry_text(entry).encode(), digest_size=3).hexdigest()
+    return f"{index}.{digest}"
 
 
 def entry_text(entry: object) -> str:
@@ -353,9 +361,10 @@ def question(interview: Interview) -> Reply:
         rows = (1,) * len(choices) + (2,) * len(entries)
         for index, entry in enumerate(entries):
             shown = _short(entry_text(entry), ITEM_LABEL_CHARS)
+            ref = item_ref(index, entry)
             choices += (
-                Choice(f"{CHANGE}{index}", Text.of("choice.change_item", item=shown)),
-                Choice(f"{REMOVE}{index}", Text.of("choice.remove_item", item=shown)),
+                Choice(f"{CHANGE}{ref}", Text.of("choice.change_item", item=shown)),
+                Choice(f"{REMOVE}{ref}", Text.of("choice.remove_item", item=shown)),
             )
     if interview.changing is not None:
         choices, rows = (), ()

@@ -134,6 +134,8 @@ def build_report(
     lanes = listed_lanes(journey_map)
     for index, stage in enumerate(journey_map.stages):
         name = stage_name(lang, stage, index)
+        if stage.moment_of_truth:
+            name = f"{name} · ⭐ {tr(lang, 'render.moment_of_truth')}"
         sections.append(
             Section(tr(lang, "render.stage_heading", number=index + 1, name=name), level=1)
         )

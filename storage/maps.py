@@ -127,6 +127,16 @@ class Maps:
         data = found.scalar()
         return JourneyMap.from_json(data) if data else None
 
+    async def being_edited(self, chat_id: str, number: int) -> bool:
+        """Whether an interview in the chat (`/edit N`) holds a copy of this map to save."""
+        row = await self.row(chat_id, number)
+        if row is None:
+            return False
+        found = await self.s.execute(
+            select(func.count()).select_from(InterviewRow).where(InterviewRow.map_id == row.id)
+        )
+        return bool(found.scalar())
+
     async def summary(self, chat_id: str, number: int) -> MapSummary | None:
         row = await self.row(chat_id, number)
         return _summary(row) if row else None

@@ -85,3 +85,51 @@ async def test_actions_go_with_a_deleted_map(store: Store) -> None:
     await store.run(lambda u: u.actions.vote(CHAT, number, "x", ("a", "A"), impact=1))
     assert await store.run(lambda u: u.maps.delete(CHAT, number))
     assert await store.run(lambda u: u.actions.of_chat(CHAT, open_only=False)) == []
+
+
+async def test_migration_0005_goes_down_and_up_again(store: Store) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.database import alembic_config
+
+    async def migrate(revision: str) -> set[str]:
+        """Migrate to `revision`; the tables there."""
+
+        def run(connection) -> set[str]:  # type: ignore[no-untyped-def]
+            go = command.upgrade if revision == "head" else command.downgrade
+            go(alembic_config(connection), revision)
+            return set(inspect(connection).get_table_names())
+
+        async with store.engine.begin() as connection:
+            return await connection.run_sync(run)
+
+    ours = {"actions", "opportunity_votes"}
+    assert ours <= await migrate("head")
+    assert not ours & await migrate("0004")
+    assert ours <= await migrate("head")
+
+
+async def test_the_picture_and_exports_get_the_map_with_its_actions_marked(store: Store) -> None:
+    """What the courier hands the renderers for a map's picture and its exports."""
+    from bot.maps import Desk
+    from flows.priorities import opportunities
+
+    number = await finished_map(store)
+    journey_map = await store.get_map(CHAT, number)
+    assert journey_map is not None
+    found = opportunities(journey_map)
+    assert found, "the scripted map has opportunities"
+    first = found[0]
+
+    async def act(u):  # type: ignore[no-untyped-def]
+        action = await u.actions.add(CHAT, number, first.id, first.text, "Ani")
+        await u.actions.set_owner(CHAT, action.id, "", "@andi")
+        await u.actions.set_due(CHAT, action.id, date.today(), now())
+        await u.actions.set_status(CHAT, action.id, Status.DONE)
+
+    await store.run(act)
+    marked = await Desk(store, renderer=None)._marked(CHAT, number, journey_map)  # type: ignore[arg-type]
+    texts = marked.stages[first.stage].texts("opportunities")
+    assert f"{first.text} · ✅ @andi" in texts
+    assert first.text in journey_map.stages[first.stage].texts("opportunities")

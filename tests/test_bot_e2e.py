@@ -451,6 +451,41 @@ async def test_a_reminder_fires_once_across_a_restart(
         await second.stop()
 
 
+async def test_faces_for_two_personas_in_one_message_in_a_private_chat(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    owner = api.new_user("Eko", "eko", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    await open_map(me, "Current state")
+    me.answers("Toko Eko")
+    await me.sees("What should this map help you achieve?")
+    me.answers("More regulars")
+    await me.sees("Who are your customers?")
+    me.answers("Dewi: office worker\nRudi: student")
+    await me.sees("Saved (2 added")
+    me.command("done")
+    await me.sees("What stages does your customer go through?")
+    me.answers("Order\nPickup")
+    await me.sees("Saved (2 added")
+    me.command("done")
+    for _ in range(4):  # touchpoints, actions, thoughts, says
+        await me.sees("Order: ")
+        me.command("skip")
+    rating = await me.sees("Order: how does each persona feel here")
+    await me.rates("Dewi", "🙂", rating.message_id)
+    shown = await me.sees(
+        lambda m: m.method == "editMessageText" and m.message_id == rating.message_id
+    )
+    assert "Dewi: 🙂 +1 (Eko)" in shown.content and "Rudi: —" in shown.content
+    assert shown.buttons  # still open for Rudi
+    await me.rates("Rudi", "✕", rating.message_id)
+    await me.sees("Order: what goes wrong")
+    loaded = await stored(sqlite_url, lambda s: s.load_interview(str(owner.id), str(owner.id)))
+    stage = loaded.interview.map.stages[0]
+    assert [r.score for r in stage.ratings_for("Dewi")] == [1]
+    assert stage.ratings_for("Rudi") == [] and len(stage.absent_for("Rudi")) == 1
+
+
 async def test_no_traps_keep_the_start_did_you_mean_edit_and_a_confirmed_cancel(
     api: FakeBotApi, bot: BotProcess, sqlite_url: str
 ) -> None:

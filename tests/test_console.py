@@ -386,3 +386,14 @@ def test_the_cli_s_pdf_and_html_carry_the_findings_and_the_checklist(
             assert "Checklist" in text and "Dewi feels worst at" in text
         else:
             assert data[:4] == b"%PDF" and len(data) > 2000
+
+
+async def test_cancel_asks_first_and_numbers_answer_it() -> None:
+    out = io.StringIO()
+    script = "/cancel\n2\n1\n/cancel\n1\n"  # no, carry on; a current state map; yes, cancel
+    console = Console(io.StringIO(script), out, lang="en", author=ME, template=False)
+    interview = await console.run()
+    shown = out.getvalue()
+    assert "Cancel this map?" in shown and "1) ✖ Yes, cancel the map" in shown
+    assert "Good, we carry on." in shown
+    assert interview.state == "cancelled" and interview.map.map_type == "current"

@@ -443,6 +443,7 @@ def test_group_emotions_stay_open_to_everyone_until_the_facilitator_moves_on() -
     iv = group_at("emotion")
     outcome = choose(iv, "0:-1", BUDI)
     assert keys(outcome) == ["ack.ratings"] and outcome.replies[0].quiet
+    assert outcome.replies[1].refresh and outcome.replies[1].position == iv.position
     choose(iv, "0:1", CITRA)
     choose(iv, "0:-2", BUDI)  # Budi changes his mind: his rating is replaced, not added
     choose(iv, "0:2", ANIA)
@@ -705,17 +706,23 @@ def test_the_review_shows_the_answers_not_counts() -> None:
     assert "Touchpoints 2" not in shown
 
 
+def button(iv: Interview, kind: str, index: int) -> str:
+    """The value of the ✎ (chg:) or ✕ (del:) button of an answer, as the question shows it."""
+    values = [c.value for c in question(iv).choices if c.value.startswith(kind)]
+    return values[index]
+
+
 def test_one_answer_of_a_list_is_changed_or_removed_from_the_review() -> None:
     _, iv = at("review", personas=2, stages=2)
     command(iv, "edit", argument="stage 1 touchpoints")
     asked = question(iv)
-    assert [c.value for c in asked.choices] == ["chg:0", "del:0", "chg:1", "del:1"]
+    assert [c.value.split(".")[0] for c in asked.choices] == ["chg:0", "del:0", "chg:1", "del:1"]
     assert asked.rows == (2, 2)
-    choose(iv, "del:0")
+    choose(iv, button(iv, "del:", 0))
     assert [i.text for i in iv.map.stages[0].items("touchpoints")] == [
         "touchpoints 0 item 2 by Ania"
     ]
-    outcome = choose(iv, "chg:0")
+    outcome = choose(iv, button(iv, "chg:", 0))
     assert "Type the new text" in texts(outcome) and outcome.replies[0].choices == ()
     say(iv, "Google Maps")
     assert [i.text for i in iv.map.stages[0].items("touchpoints")] == ["Google Maps"]
@@ -725,21 +732,37 @@ def test_one_answer_of_a_list_is_changed_or_removed_from_the_review() -> None:
     assert iv.state == "review"
 
 
+def test_an_older_copy_of_the_buttons_cannot_remove_another_answer() -> None:
+    _, iv = at("review", personas=1, stages=2)
+    command(iv, "edit", argument="stage 1 touchpoints")
+    first, second = button(iv, "del:", 0), button(iv, "del:", 1)
+    choose(iv, first)  # the first answer goes; the second is now number 0
+    stale = choose(iv, first)  # pressed again on the old message: it named the first answer
+    assert keys(stale)[0] == "error.list_changed" and stale.replies[-1].refresh
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == [
+        "touchpoints 0 item 2 by Ania"
+    ]
+    assert keys(choose(iv, second))[0] == "error.unknown_choice"  # no answer number 1 now
+    choose(iv, button(iv, "chg:", 0))
+    say(iv, "Instagram")
+    assert [i.text for i in iv.map.stages[0].items("touchpoints")] == ["Instagram"]
+
+
 def test_a_renamed_persona_keeps_its_ratings_and_a_renamed_stage_its_answers() -> None:
     _, iv = at("review", personas=2, stages=3)
     before = iv.map.stages[0].emotion_of("Persona2")
     choose(iv, "edit:personas")
-    choose(iv, "chg:1")
+    choose(iv, button(iv, "chg:", 1))
     say(iv, "Rudi: student")
     assert iv.map.persona_names() == ["Persona1", "Rudi"]
     assert iv.map.stages[0].emotion_of("Rudi") == before
     command(iv, "done")
     choose(iv, "edit:stages")
-    choose(iv, "chg:0")
+    choose(iv, button(iv, "chg:", 0))
     say(iv, "Order")
     assert iv.map.stages[0].name == "Order" and iv.map.stages[0].items("touchpoints")
-    assert keys(choose(iv, "del:0"))[0] == "ack.removed"
-    assert keys(choose(iv, "del:0"))[0] == "error.too_few"  # two stages at least
+    assert choose(iv, button(iv, "del:", 0)).replies[0].refresh and len(iv.map.stages) == 2
+    assert keys(choose(iv, button(iv, "del:", 0)))[0] == "error.too_few"  # two stages at least
     assert JourneyMap.from_json(clone(iv).map.to_json()) == iv.map
 
 

@@ -242,12 +242,30 @@ async def test_every_member_rates_every_persona_until_the_facilitator_moves_on(
             for persona, face in given.items():
                 await person.rates(persona, face, rating.message_id)
         await api.wait_until(lambda: len(api.callback_answers) >= pressed + 6, timeout=30)
+        # Everyone sees who gave which face: the question itself shows them (edited in place).
+        await lead.sees(
+            lambda m: (
+                m.message_id == rating.message_id
+                and "Rudi: 😄 +2 (Sari), 😐 0 (Andi), ✕ (Maya)" in m.content
+                and bool(m.buttons)
+            ),
+            timeout=30,
+        )
         # Andi may rate but not move on: his Done and /cancel are refused.
         await andi_p.presses("✔ Done", message_id=rating.message_id)
         await api.wait_until(lambda: len(api.callback_answers) >= pressed + 7, timeout=20)
         assert "Only Sari" in (api.callback_answers[-1].text or "")
         andi_p.command("cancel")
         await andi_p.sees("Only Sari")
+        # Sari's /cancel asks first; Andi's press of its "yes" is refused, Sari keeps the map.
+        lead.command("cancel")
+        confirm = await lead.sees("Cancel this map?")
+        answered = len(api.callback_answers)
+        await andi_p.presses("✖ Yes, cancel the map", message_id=confirm.message_id)
+        await api.wait_until(lambda: len(api.callback_answers) > answered, timeout=20)
+        assert "Only Sari" in (api.callback_answers[-1].text or "")
+        await lead.presses("↩ No, carry on", message_id=confirm.message_id)
+        await lead.sees("Good, we carry on.")
         loaded = await stored(sqlite_url, lambda s: s.load_interview(str(chat.id), "group"))
         assert loaded is not None and loaded.interview.state == "emotion"
         stage = loaded.interview.map.stages[0]

@@ -102,3 +102,14 @@ def test_the_map_draws_the_flag(lang: str) -> None:
     flag = f"⭐ {tr(lang, 'render.moment_of_truth')}"
     assert headers[2] == f"Delivery {flag}"
     assert all(flag not in headers[i] for i in (0, 1, 3))
+
+
+def test_the_pdf_and_html_name_the_moment_of_truth() -> None:
+    from renderers.document import build_report
+
+    journey_map = a_map()
+    journey_map.stages[1].moment_of_truth = True
+    report = build_report(journey_map, "pl")
+    headings = [s.heading for s in report.sections if s.level == 1]
+    assert any(h.endswith("Purchase · ⭐ Moment prawdy") for h in headings), headings
+    assert sum("⭐" in h for h in headings) == 1

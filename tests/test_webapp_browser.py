@@ -110,6 +110,29 @@ async def test_the_map_is_read_and_changed_by_touch_on_a_phone_and_a_desktop(
                 assert [r.score for r in rated if r.author.id == str(hannah.id)] == [-2]
                 version += 1
 
+            else:  # down one place, then into another stage, with Enter saving a new one
+                first = page.locator('#stage-0 .cell[data-lane="touchpoints"] .item').first
+                await first.click()
+                assert await page.locator(".sheet button", has_text="Up").count() == 0
+                await page.locator(".sheet button", has_text="Down").click()
+                await page.wait_for_selector(f'.board-root[data-version="{version + 2}"]')
+                journey_map, _ = await saved(sqlite_url, str(chat.id))
+                assert journey_map.stages[0].texts("touchpoints")[1] == new_text
+                moved = page.locator('#stage-0 .cell[data-lane="touchpoints"] .item').nth(1)
+                await moved.click()
+                await page.locator(".sheet select").select_option("3")
+                await page.wait_for_selector(f'.board-root[data-version="{version + 3}"]')
+                journey_map, _ = await saved(sqlite_url, str(chat.id))
+                assert journey_map.stages[3].texts("touchpoints")[-1] == new_text
+                assert new_text not in journey_map.stages[0].texts("touchpoints")
+                await page.locator('#stage-1 .cell[data-lane="pains"] .add').click()
+                await page.locator(".sheet textarea").fill("No tracking link in the email")
+                await page.locator(".sheet textarea").press("Enter")
+                await page.wait_for_selector(f'.board-root[data-version="{version + 4}"]')
+                journey_map, _ = await saved(sqlite_url, str(chat.id))
+                assert journey_map.stages[1].texts("pains")[-1] == "No tracking link in the email"
+                version += 3
+
             # An answer over the lane's limit: the sheet says why, nothing is saved.
             limit = lane("pains").char_limit(LIMITS)
             await page.locator('#stage-0 .cell[data-lane="pains"] .add').click()

@@ -30,6 +30,7 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         seen = await app.call("GET", chat.id, init_data=mine)
         assert seen.status_code == 200, seen.text
         assert seen.json()["version"] == 1 and "Order placed" in seen.json()["html"]
+        assert seen.headers["content-encoding"] == "gzip"  # ~60 KB of board, ~6 KB sent
 
         # Who is asking: nobody, a forgery, someone signed by another bot, an old launch.
         assert (await app.call("GET", chat.id)).status_code == 401
@@ -87,6 +88,30 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         journey_map, version = await saved(sqlite_url, str(chat.id))
         assert version == 2 and journey_map.stages[1].name == "Confirmation"
 
+        # While the map is open in the chat's /edit, whose save would undo this one: refused.
+        api.user_command(chat, hannah, "edit", "1")
+        await api.wait_for(None, chat=chat, method="sendMessage", timeout=20)
+        held = await app.call(
+            "POST",
+            chat.id,
+            init_data=mine,
+            json={"version": 2, "op": "rename_stage", "stage": 1, "name": "Checkout"},
+        )
+        assert held.status_code == 409 and "/edit 1" in held.json()["error"]
+        assert (await saved(sqlite_url, str(chat.id)))[1] == 2
+        api.user_command(chat, hannah, "cancel")
+        await api.wait_for("Cancel this map?", chat=chat, timeout=20)
+        api.user_command(chat, hannah, "cancel")  # a second /cancel confirms
+        await api.wait_for("Cancelled.", chat=chat, timeout=20)
+        renamed = await app.call(
+            "POST",
+            chat.id,
+            init_data=mine,
+            json={"version": 2, "op": "rename_stage", "stage": 1, "name": "Checkout"},
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert (await saved(sqlite_url, str(chat.id)))[0].stages[1].name == "Checkout"
+
         # A tick is kept with the map (not a new version).
         item = re.findall(r'data-tick="([^"]+)"', stale.json()["html"])[0]
         ticked = await app.call(
@@ -94,7 +119,7 @@ async def test_a_private_map_is_seen_and_changed_by_its_owner_only(
         )
         assert ticked.status_code == 200, ticked.text
         assert f'data-tick="{item}" checked' in ticked.json()["html"]
-        assert (await saved(sqlite_url, str(chat.id)))[1] == 2
+        assert (await saved(sqlite_url, str(chat.id)))[1] == 3
     finally:
         await app.process.stop()
 
@@ -181,5 +206,9 @@ async def test_the_map_in_a_private_chat_has_an_open_map_button(
         assert statuses[:60] == [401] * 60 and statuses[60] == 429
         stopped = await app.call("GET", chat.id, init_data=app.init_data(hannah))
         assert stopped.status_code == 429 and "Too many requests" in stopped.json()["error"]
+        async with httpx.AsyncClient() as client:
+            counted = (await client.get(f"{app.base}/metrics")).text
+        assert 'journeybot_webapp_requests_total{answer="refused"} 62.0' in counted
+        assert 'journeybot_webapp_requests_total{answer="ok"} 1.0' in counted
     finally:
         await app.process.stop()

@@ -158,6 +158,13 @@
       count.classList.toggle("over", length > limit);
     };
     input.addEventListener("input", counted);
+    input.addEventListener("keydown", (event) => { // answers are one line: Enter saves
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        const primary = sheet.querySelector("button.primary");
+        if (primary) primary.click();
+      }
+    });
     counted();
     const close = () => back.remove();
     const row = el("div", { className: "row" });
@@ -200,14 +207,20 @@
         move.append(el("option", { value: String(i), textContent: (i + 1) + ". " + stage.querySelector(".stage-name .rename").textContent.trim() }));
       }
     });
-    const sheet = openSheet(words.edit_item, button.textContent.trim(), where.limit, [
+    const count = button.closest("ul").children.length;
+    const actions = [
       [words.save, "primary", (text, s) => send("", { op: "change", ...base, text }, s)],
       [words.delete, "danger", (text, s) => send("", { op: "delete", ...base }, s)],
-      ["↑ " + words.up, "", (text, s) => send("", { op: "move", ...base, to_stage: where.stage, to_index: index - 1 }, s)],
-      ["↓ " + words.down, "", (text, s) => send("", { op: "move", ...base, to_stage: where.stage, to_index: index + 1 }, s)],
-      [null, "", move],
-      [words.cancel, "", null],
-    ]);
+    ];
+    if (index > 0) {
+      actions.push(["↑ " + words.up, "", (text, s) => send("", { op: "move", ...base, to_stage: where.stage, to_index: index - 1 }, s)]);
+    }
+    if (index < count - 1) {
+      actions.push(["↓ " + words.down, "", (text, s) => send("", { op: "move", ...base, to_stage: where.stage, to_index: index + 1 }, s)]);
+    }
+    if (stages.length > 1) actions.push([null, "", move]);
+    actions.push([words.cancel, "", null]);
+    const sheet = openSheet(words.edit_item, button.textContent.trim(), where.limit, actions);
     move.addEventListener("change", async () => {
       if (move.value === "") return;
       if (await send("", { op: "move", ...base, to_stage: Number(move.value) }, sheet)) sheet.parentElement.remove();
