@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import _admin, _with_database, postgres_url
-from tests.e2e import BotProcess, Person, free_port, open_map, stored
+from tests.e2e import BotProcess, Person, free_port, open_map, settled, stored
 from tests.fakebotapi import FakeBotApi
 
 pytestmark = pytest.mark.timeout(240)
@@ -153,12 +153,8 @@ async def test_two_instances_keep_each_chats_order_and_share_one_budget(
                     found.append(loaded.interview.map if loaded else None)
                 return found
 
-            # The replies queued behind the budget: wait until nothing is posted for 3 s.
-            while True:
-                count = api.mark()
-                await asyncio.sleep(3)
-                if api.mark() == count:
-                    break
+            # The replies queued behind the budget: until every one is sent.
+            await settled(api, postgres_db, timeout=120)
             maps = await stored(postgres_db, saved)
         finally:
             for bot in bots:
