@@ -245,7 +245,8 @@ def _planned(interview: Interview) -> list[Position]:
 
 def _expected_seconds(interview: Interview, position: Position) -> float:
     step = position.step
-    offered = bool(interview.kind) and (
+    # With templates on, suggestions will be offered even before the kind is picked.
+    offered = interview.tapping and (
         step.state == "personas" or (step.lane is not None and step.lane.shape != Shape.RATINGS)
     )
     return effort.expected_seconds(step.kind.value, offered)
