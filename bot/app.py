@@ -74,7 +74,9 @@ def bot_request(settings: Settings) -> HTTPXRequest:
         read_timeout=settings.read_timeout,
         write_timeout=WRITE_TIMEOUT,
         media_write_timeout=MEDIA_WRITE_TIMEOUT,
-        httpx_kwargs={"transport": WireTransport(httpx.AsyncHTTPTransport(limits=limits))},
+        httpx_kwargs={
+            "transport": WireTransport(httpx.AsyncHTTPTransport(limits=limits), CONNECTIONS)
+        },
     )
 
 
