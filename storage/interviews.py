@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
-from storage.tables import InterviewRow, MapRow, QuestionMessageRow, now
+from storage.tables import InterviewRow, MapRow, QuestionMessageRow, core, now
 from storage.upsert import insert_for
 
 RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
@@ -99,11 +99,11 @@ class Interviews:
     async def save(self, chat_id: str, scope: str, loaded: Loaded, interview: Interview) -> int:
         """Write the interview over the row read as `loaded`, if nobody changed it since."""
         data = interview.to_json()
+        table = core(InterviewRow)  # every answer runs this
+        row = table.c
         result = await self.s.execute(
-            update(InterviewRow)
-            .where(
-                col(InterviewRow.id) == loaded.row_id, col(InterviewRow.revision) == loaded.revision
-            )
+            update(table)
+            .where(row.id == loaded.row_id, row.revision == loaded.revision)
             .values(
                 data=data, state=interview.state, revision=loaded.revision + 1, updated_at=now()
             )

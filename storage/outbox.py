@@ -23,9 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.records import Parcel
-from storage.tables import OutboxRow, now
+from storage.tables import OutboxRow, core, now
 
 ERROR_CHARS = 300
+
+
+TABLE = core(OutboxRow)  # the statements every reply runs
+ROW = TABLE.c
 
 
 class Outbox:
@@ -34,7 +38,7 @@ class Outbox:
 
     async def add(self, chat_id: str, payload: str, thread_id: int | None = None) -> None:
         await self.s.execute(
-            insert(OutboxRow).values(
+            insert(TABLE).values(
                 chat_id=chat_id,
                 thread_id=thread_id,
                 payload=payload,
@@ -93,9 +97,7 @@ class Outbox:
 
     async def sending(self, parcel_id: int, part: int) -> None:
         """The part's request has gone out whole."""
-        await self.s.execute(
-            update(OutboxRow).where(col(OutboxRow.id) == parcel_id).values(inflight=part)
-        )
+        await self.s.execute(update(TABLE).where(ROW.id == parcel_id).values(inflight=part))
 
     async def extend(self, parcel_id: int, by: str, lease: float) -> None:
         await self.s.execute(
@@ -115,8 +117,8 @@ class Outbox:
     async def sent(self, parcel_id: int, note: str | None = None) -> None:
         """Done with the row: sent, or given up (`note` says why)."""
         await self.s.execute(
-            update(OutboxRow)
-            .where(col(OutboxRow.id) == parcel_id)
+            update(TABLE)
+            .where(ROW.id == parcel_id)
             .values(
                 sent_at=now(),
                 inflight=None,
