@@ -117,6 +117,25 @@ async def closed_loop(api: FakeBotApi, users, per_user: int) -> tuple[float, lis
     return len(latencies) / (time.time() - began), latencies
 
 
+async def fresh_postgres(url: str, round_number: int) -> str:
+    """An empty database per round beside the one named: every round's fake server numbers
+    its messages from 1 again, which a database that saw them would take as duplicates."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    base = make_url(url)
+    name = f"{base.database}_round{round_number}"
+    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            await connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        await admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -135,7 +154,9 @@ async def main() -> None:
     parser.add_argument("--chats", type=int, default=50)
     parser.add_argument("--answers", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--postgres", help="a PostgreSQL URL (an empty database) instead of SQLite")
+    parser.add_argument(
+        "--postgres", help="a PostgreSQL URL instead of SQLite (a fresh database per round is made)"
+    )
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
     results: dict[str, list[tuple[float, float, float]]] = {}
@@ -160,7 +181,11 @@ async def main() -> None:
                     await stop_bot(echo)
             async with FakeBotApi() as api:
                 users = [api.new_user(f"U{i}", language_code="en") for i in range(args.chats)]
-                url = args.postgres or f"sqlite+aiosqlite:///{folder}/bench{round_number}.db"
+                url = (
+                    await fresh_postgres(args.postgres, round_number)
+                    if args.postgres
+                    else f"sqlite+aiosqlite:///{folder}/bench{round_number}.db"
+                )
                 store = Store(url)
                 await seed(store, users)
                 await store.close()
