@@ -100,6 +100,9 @@ class Report:
         ]
 
 
+PROGRESS = "Question "  # the progress line above every question ("Question 4 of about 23 ·")
+
+
 class Bot:
     """The bot process, killed and started again on demand."""
 
@@ -171,7 +174,7 @@ async def nudge(person: Person, steps: list[Step], index: int) -> int:
     try:
         await person.presses("▶ Continue", timeout=60)
         asked = await person.sees(
-            lambda m: m.method == "sendMessage" and bool(m.buttons or "Step" in m.content),
+            lambda m: m.method == "sendMessage" and bool(m.buttons or PROGRESS in m.content),
             timeout=60,
         )
     except AssertionError:
@@ -282,7 +285,9 @@ async def check(api: FakeBotApi, people: list[Person], url: str, report: Report)
             repeats = _asked_again(messages, steps)
             for step in steps:
                 report.questions += 1
-                got = sum(c for text, c in texts.items() if step.expect in text and "Step" in text)
+                got = sum(
+                    c for text, c in texts.items() if step.expect in text and PROGRESS in text
+                )
                 got -= repeats[step.expect]
                 if got == 1:
                     report.questions_once += 1
