@@ -159,6 +159,36 @@ async def test_a_whole_interview_in_a_private_chat(
     assert journey_map.stages[0].texts("says") == ["Can I pay by card?"]
 
 
+async def test_a_map_too_wide_for_one_photo_arrives_as_an_album(
+    api: FakeBotApi, bot: BotProcess, sqlite_url: str
+) -> None:
+    from storage.repository import Store
+    from tests.test_render_everything import wide_map
+
+    owner = api.new_user("Ania", "ania", language_code="en")
+    me = Person(api, api.private_chat(owner), owner)
+    store = Store(sqlite_url)
+    try:
+        await store.ensure_chat(str(owner.id), "private", "en")
+        await store.finish_map(str(owner.id), wide_map())
+    finally:
+        await store.close()
+    me.command("map", "1")
+    document = await me.sees(lambda m: m.method == "sendDocument", timeout=90)
+    photos = [m for m in api.sent[me.since :] if m.method == "sendPhoto"]
+    assert len(photos) == 2  # stages 1-5 and 6-10, one album
+    assert photos[0].caption and not photos[1].caption  # the album's caption on its first
+    sizes = []
+    for photo in photos:
+        info = image_info(photo.files["photo"].data)
+        assert info is not None and info.width + info.height <= 10_000
+        sizes.append(info.width)
+    # The document is the whole map at full size.
+    assert png_size(document.files["document"].data)[0] > max(sizes)
+    await settled(api, sqlite_url)
+    assert sum(m.method == "sendPhoto" for m in api.sent[me.since :]) == 2  # once each
+
+
 async def test_maps_map_and_exports(api: FakeBotApi, bot: BotProcess, sqlite_url: str) -> None:
     owner = api.new_user("Budi", "budi", language_code="id")
     me = Person(api, api.private_chat(owner), owner)

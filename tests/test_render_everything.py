@@ -170,9 +170,8 @@ def test_the_pictures_meet_telegrams_photo_limits(stages: int) -> None:
     assert pictures.parts == [(1, stages)]
 
 
-def test_a_map_too_wide_for_one_photo_comes_in_parts() -> None:
-    """Ten stages of everyday answers: too wide for one legible photo, so two photos of five
-    stages, each saying which stages it shows; the document is still the whole map."""
+def wide_map() -> JourneyMap:
+    """Ten stages of everyday answers: too wide for one legible photo."""
     journey_map = everything(10).model_copy(deep=True)
     for stage in journey_map.stages:
         for lane in lanes():
@@ -185,6 +184,13 @@ def test_a_map_too_wide_for_one_photo_comes_in_parts() -> None:
     journey_map.needs = Needs()
     for persona in journey_map.personas:
         persona.description = persona.description[:40]
+    return journey_map
+
+
+def test_a_map_too_wide_for_one_photo_comes_in_parts() -> None:
+    """Two photos of five stages, each saying which stages it shows; the document is still
+    the whole map."""
+    journey_map = wide_map()
     pictures = render_pictures(journey_map, limits=PHOTO)
     assert pictures.parts == [(1, 5), (6, 10)]
     for data in pictures.photos:

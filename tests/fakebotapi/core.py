@@ -212,6 +212,7 @@ class BotCore:
             "sendMessage": self.send_message,
             "sendPhoto": self.send_photo,
             "sendDocument": self.send_document,
+            "sendMediaGroup": self.send_media_group,
             "sendChatAction": self.send_chat_action,
             "setMessageReaction": self.set_message_reaction,
             "answerCallbackQuery": self.answer_callback_query,
@@ -623,6 +624,25 @@ class BotCore:
             markup,
             reply_to,
         )
+
+    def send_media_group(self, params: Params) -> list[JSON]:
+        """An album of 2-10 photos: one message per photo, as a user sees it (photos only:
+        the bot sends nothing else as an album)."""
+        items = params.get_json("media")
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise ApiError.bad_request("media must hold 2 to 10 items")
+        if any(not isinstance(item, dict) or item.get("type") != "photo" for item in items):
+            raise ApiError.bad_request("only photos are faked in an album")
+        shared = ("chat_id", "message_thread_id", "reply_to_message_id", "reply_parameters")
+        sent = []
+        for item in items:
+            values = {k: v for k, v in params.values.items() if k in shared}
+            values["photo"] = item.get("media", "")
+            for key in ("caption", "parse_mode"):
+                if item.get(key) is not None:
+                    values[key] = item[key]
+            sent.append(self.send_photo(Params(values, params.files)))
+        return sent
 
     def send_document(self, params: Params) -> JSON:
         chat = self.chat_for_sending(params)
