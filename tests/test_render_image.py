@@ -32,10 +32,10 @@ from renderers.image import (
 from renderers.labels import LOCALES, lane_holds
 from renderers.layout import Kind
 from renderers.textfit import clean, drawable
+from tests.overlap import TOLERANCE, overlapping
 
 EXAMPLES = [path.stem for path in example_paths()]
 MAPS = [*EXAMPLES, "stress"]
-TOLERANCE = 0.5  # pixels: rounding of the extents, not room for a real overflow
 ME = Author(id="1", name="Ania")
 
 
@@ -161,19 +161,7 @@ def test_the_pngs_text_stays_inside_its_cells_too(name: str) -> None:
 def test_no_two_texts_overlap(name: str) -> None:
     drawing, _ = drawn(name)
     placed = extents(drawing)
-    boxes = np.array([[b.x0, b.y0, b.x1, b.y1] for _, b in placed])
-    across = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], boxes[None, :, 0]
-    )
-    down = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], boxes[None, :, 1]
-    )
-    clash = (across > TOLERANCE) & (down > TOLERANCE)
-    np.fill_diagonal(clash, False)
-    pairs = [
-        (placed[i][0].get_text(), placed[j][0].get_text())
-        for i, j in zip(*np.nonzero(clash), strict=True)
-    ]
+    pairs = overlapping(placed)
     assert not pairs, pairs[:3]
 
 

@@ -15,9 +15,9 @@ from flows.priorities import HIGH, LOW, MEDIUM, Quadrant, Vote, opportunities, r
 from flows.spec import LANGUAGES, MapType
 from renderers.labels import tr
 from renderers.matrix import draw_matrix, render_matrix
+from tests.overlap import TOLERANCE, overlapping
 
 ME = Author(id="1", name="Andi")
-TOLERANCE = 0.5
 LONG = (
     "Kirim tautan pelacakan lewat WhatsApp begitu paket diserahkan ke kurir, dengan perkiraan "
     "jam tiba dan nomor admin yang bisa dihubungi kalau ada masalah di jalan"
@@ -79,19 +79,7 @@ def test_every_text_lies_inside_its_box_and_none_overlap(lang: str) -> None:
             assert inner.y0 >= box.y0 - TOLERANCE and inner.y1 <= box.y1 + TOLERANCE, where
             placed.append((text, inner))
     assert len(placed) > 20
-    boxes = np.array([[b.x0, b.y0, b.x1, b.y1] for _, b in placed])
-    across = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], boxes[None, :, 0]
-    )
-    down = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], boxes[None, :, 1]
-    )
-    clash = (across > TOLERANCE) & (down > TOLERANCE)
-    np.fill_diagonal(clash, False)
-    pairs = [
-        (placed[i][0].get_text(), placed[j][0].get_text())
-        for i, j in zip(*np.nonzero(clash), strict=True)
-    ]
+    pairs = overlapping(placed)
     assert not pairs, pairs[:3]
 
 
