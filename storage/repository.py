@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -126,6 +126,7 @@ class Store:
         # turns here costs nothing; meeting on SQLite's lock costs its busy-wait sleeps
         # (1, 2, 5 … 100 ms), which is where the slowest answers used to come from.
         self._one_writer = asyncio.Lock() if database.is_sqlite(self.url) else None
+        self._running: set[asyncio.Task[Any]] = set()
 
     def session(self) -> AsyncSession:
         return self._sessions()
@@ -134,6 +135,8 @@ class Store:
         await database.upgrade(self.engine)
 
     async def close(self) -> None:
+        if self._running:  # units whose callers were cancelled end their transactions first
+            await asyncio.wait(self._running, timeout=10)
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -183,6 +186,20 @@ class Store:
         """Run `body` in a unit of work until it commits: again from the start after a lost
         optimistic race, and for up to `outage_wait` seconds while the database is away.
         Raises Duplicate, or Unavailable once the wait is over."""
+        # A caller cancelled mid-unit (a loop stopped at shutdown) would leave its transaction
+        # half-closed; shielded, the unit commits or rolls back on its own, and close() waits.
+        task = asyncio.ensure_future(self._run(body, ledger_key, outage_wait, lock))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return await asyncio.shield(task)
+
+    async def _run(
+        self,
+        body: Callable[[Unit], Awaitable[T]],
+        ledger_key: str | None,
+        outage_wait: float,
+        lock: str | None,
+    ) -> T:
         deadline = time.monotonic() + outage_wait
         pause = 0.25
         attempt = 0
