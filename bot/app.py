@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import commands, metrics
 from bot.budget import Budget, LocalBudget, RedisBudget
@@ -103,7 +103,17 @@ async def _warm_up(renderer: Any) -> None:
         log.info("render workers ready")
 
 
-def build_application(settings: Settings, store: Store | None = None, renderer=None) -> Application:
+def build_application(
+    settings: Settings,
+    store: Store | None = None,
+    renderer=None,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:
+    """The Application `journeybot run` serves. `request` / `get_updates_request` replace
+    the HTTP ones (bot_request, UpdatesRequest): the tests hand calls to the fake Bot API in
+    the same process (tests/inprocess.py)."""
     store = store or Store(settings.database_url)
     renderer = renderer or PoolRenderer()
     desk = Desk(store, renderer)
@@ -168,8 +178,10 @@ def build_application(settings: Settings, store: Store | None = None, renderer=N
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .request(bot_request(settings))
-        .get_updates_request(UpdatesRequest(read_timeout=POLL_TIMEOUT + settings.read_timeout))
+        .request(request or bot_request(settings))
+        .get_updates_request(
+            get_updates_request or UpdatesRequest(read_timeout=POLL_TIMEOUT + settings.read_timeout)
+        )
         .rate_limiter(
             RetryingRateLimiter(
                 max_retries=5,

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from telegram import Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
+from telegram.request import BaseRequest
 
 from bot import logs, metrics
 from bot.config import TELEGRAM_API_URL, Settings
@@ -281,8 +282,17 @@ def is_self_signed(certfile: str) -> bool:
 
 
 class Service:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        request: BaseRequest | None = None,
+        get_updates_request: BaseRequest | None = None,
+    ) -> None:
         self.settings = settings
+        # build_application's request objects; None: over HTTP (the tests' in-process
+        # harness passes its own, tests/inprocess.py)
+        self.request = request
+        self.get_updates_request = get_updates_request
         self.stopping = asyncio.Event()
         self.phase = "starting"
         self.store: Any = None
@@ -329,13 +339,18 @@ class Service:
         return "polling"
 
     async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stopping.set)
+        return await self.serve()
+
+    async def serve(self) -> int:
+        """All of `run` but the signals: until `stopping` is set (the tests' in-process
+        harness sets it)."""
         from bot.rendering import PoolRenderer
         from storage.repository import Store
 
         s = self.settings
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.stopping.set)
         log.info(
             "journeybot starting: database %s; %s; %s",
             database.describe(s.database_url),
@@ -394,7 +409,13 @@ class Service:
         from bot.updates import readable
 
         s = self.settings
-        app = build_application(s, store=self.store, renderer=self.renderer)
+        app = build_application(
+            s,
+            store=self.store,
+            renderer=self.renderer,
+            request=self.request,
+            get_updates_request=self.get_updates_request,
+        )
         await self._retrying("connecting to the Bot API", app.initialize)
         if self.stopping.is_set():
             return 0

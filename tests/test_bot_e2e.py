@@ -1,5 +1,7 @@
-"""The product as its users meet it: the real `journeybot run` process, talking HTTP to the
-fake Bot API, used by people in a private chat and in a group."""
+"""The product as its users meet it: the real bot against the fake Bot API, used by people in
+a private chat and in a group. The conversations run the bot in the test's process
+(tests/inprocess.py); restarts, the webhook, start-up lines and injected 429/5xx answers run
+the `journeybot run` process over HTTP."""
 
 from __future__ import annotations
 
@@ -23,14 +25,19 @@ from tests.e2e import (
 )
 from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.media import image_info
+from tests.inprocess import InProcessBot
 
 pytestmark = pytest.mark.timeout(240)
 
 
-@pytest.fixture(params=["polling"])
+@pytest.fixture(params=["inprocess"])
 async def bot(request: pytest.FixtureRequest, api: FakeBotApi, sqlite_url: str, tmp_path: Path):
-    """The bot process; in webhook mode it listens on a local port the fake posts to."""
-    if request.param == "webhook":
+    """The bot: in this process ("inprocess"), or `journeybot run` polling over HTTP
+    ("process"), or in webhook mode listening on a local port the fake posts to."""
+    process: BotProcess | InProcessBot
+    if request.param == "inprocess":
+        process = InProcessBot(api, sqlite_url, tmp_path)
+    elif request.param == "webhook":
         port = free_port()
         process = BotProcess(
             api,
@@ -97,7 +104,7 @@ async def walk_through_a_stage(
     person.answers("Barista team")
 
 
-@pytest.mark.parametrize("bot", ["polling", "webhook"], indirect=True)
+@pytest.mark.parametrize("bot", ["inprocess", "webhook"], indirect=True)
 async def test_a_whole_interview_in_a_private_chat(
     api: FakeBotApi, bot: BotProcess, sqlite_url: str
 ) -> None:
@@ -395,6 +402,7 @@ async def test_a_group_of_three_where_two_answer_at_once(
     assert journey_map.goal == "More repeat customers"
 
 
+@pytest.mark.parametrize("bot", ["process"], indirect=True)
 async def test_429_and_5xx_lose_and_duplicate_nothing(
     api: FakeBotApi, bot: BotProcess, sqlite_url: str
 ) -> None:

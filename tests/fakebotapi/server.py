@@ -27,7 +27,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -51,6 +52,36 @@ _NGINX_502 = (
 )
 
 SentPredicate = Callable[[SentMessage], bool] | str | None
+
+
+@dataclass
+class Answer:
+    """What the fake answers to one request, before it is put on the wire: a JSON envelope,
+    nginx's HTML page, a file's bytes, or nothing at all (`drop`: the connection is cut)."""
+
+    status: int
+    body: JSON | None = None
+    html: str | None = None
+    data: bytes | None = None
+    content_type: str | None = None
+    drop: bool = False
+
+    def payload(self) -> bytes:
+        """The response body's bytes, as the HTTP server sends them."""
+        if self.data is not None:
+            return self.data
+        if self.html is not None:
+            return self.html.encode()
+        return json.dumps(self.body).encode()
+
+    def response(self) -> web.Response:
+        if self.data is not None:
+            return web.Response(
+                body=self.data, content_type=self.content_type or "application/octet-stream"
+            )
+        if self.html is not None:
+            return web.Response(status=self.status, text=self.html, content_type="text/html")
+        return web.json_response(self.body, status=self.status)
 
 
 class WaitTimeout(AssertionError):
@@ -360,12 +391,14 @@ class FakeBotApi(Simulation):
         with self.core.lock:
             self._calls.append(ApiCall(method, params.summary(), status, body, time.time()))
 
-    async def _handle_method(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["method"]
+    async def answer(self, token: str, name: str, read: Callable[[], Awaitable[Params]]) -> Answer:
+        """One Bot API call, whoever carries it: the HTTP handler below, or the bot's
+        request object in the same process (tests/inprocess.py). `read` gives the parameters
+        (it may raise ApiError, e.g. for a body that is not JSON)."""
         params = Params({})
         try:
-            params = await read_params(request)
-            auth = self._auth_error(request.match_info["token"])
+            params = await read()
+            auth = self._auth_error(token)
             if auth is not None:
                 raise auth
             method = self._canonical.get(name.lower())
@@ -373,13 +406,13 @@ class FakeBotApi(Simulation):
                 raise ApiError(404, "Not Found: method not found")
         except ApiError as exc:
             self._record(name, params, exc.status, exc.body())
-            return web.json_response(exc.body(), status=exc.status)
+            return Answer(exc.status, exc.body())
 
         fault = self._take_fault(method)
         if fault is None:
             status, body = await self._execute(method, params)
             self._record(method, params, status, body)
-            return web.json_response(body, status=status)
+            return Answer(status, body)
 
         result: tuple[int, JSON] | None = None
         if fault.processed:  # carried out at once; only the answer is late or lost
@@ -388,17 +421,36 @@ class FakeBotApi(Simulation):
             await asyncio.sleep(fault.delay)
         if result is not None and fault.status == 200 and not fault.drop:  # a slow answer
             self._record(method, params, *result)
-            return web.json_response(result[1], status=result[0])
+            return Answer(*result)
         if fault.drop:
             self._record(method, params, 0, None)
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+            return Answer(0, drop=True)
         body = fault.body()
         self._record(method, params, fault.status, body)
         if fault.status == 502 and fault.description is None:
-            return web.Response(status=502, text=_NGINX_502, content_type="text/html")
-        return web.json_response(body, status=fault.status)
+            return Answer(502, html=_NGINX_502)
+        return Answer(fault.status, body)
+
+    def file(self, token: str, path: str) -> Answer:
+        """A file download (``/file/bot<token>/<path>``): its bytes, or the JSON error."""
+        auth = self._auth_error(token)
+        if auth is not None:
+            return Answer(auth.status, auth.body())
+        with self.core.lock:
+            stored = self.core.files_by_path.get(path)
+        if stored is None:
+            return Answer(404, ApiError(404, "Not Found").body())
+        return Answer(200, data=stored.data, content_type=stored.mime_type)
+
+    async def _handle_method(self, request: web.Request) -> web.StreamResponse:
+        answer = await self.answer(
+            request.match_info["token"], request.match_info["method"], lambda: read_params(request)
+        )
+        if answer.drop:  # the connection closed without any HTTP response
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        return answer.response()
 
     async def _execute(self, method: str, params: Params) -> tuple[int, JSON]:
         try:
@@ -416,17 +468,7 @@ class FakeBotApi(Simulation):
         return 200, {"ok": True, "result": result}
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        auth = self._auth_error(request.match_info["token"])
-        if auth is not None:
-            return web.json_response(auth.body(), status=auth.status)
-        with self.core.lock:
-            stored = self.core.files_by_path.get(request.match_info["path"])
-        if stored is None:
-            error = ApiError(404, "Not Found")
-            return web.json_response(error.body(), status=404)
-        return web.Response(
-            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
-        )
+        return self.file(request.match_info["token"], request.match_info["path"]).response()
 
     # ------------------------------------------------------------------ getUpdates
 
