@@ -1,6 +1,7 @@
-"""Groups as a team runs them, against the real `journeybot run`: within Telegram's posts per
-group and minute, interviews in forum topics side by side, and a group upgraded to a
-supergroup (a new chat id) that keeps its maps and its interview."""
+"""Groups as a team runs them, against the real bot (in the test's process, tests/inprocess.py;
+the restart on the `journeybot run` process): within Telegram's posts per group and minute,
+interviews in forum topics side by side, and a group upgraded to a supergroup (a new chat id)
+that keeps its maps and its interview."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.e2e import BotProcess, Person, seed_map, stored
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 
 pytestmark = pytest.mark.timeout(300)
 POSTS = ("sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup")
@@ -79,7 +81,7 @@ async def test_a_whole_group_interview_stays_within_the_group_limit(
     sari, andi, maya = (api.new_user(n, n.lower()) for n in ("Sari", "Andi", "Maya"))
     chat = api.new_group("Toko Sari team", [sari, andi, maya])
     lead, *members = (Person(api, chat, u) for u in (sari, andi, maya))
-    bot = BotProcess(
+    bot = InProcessBot(
         api,
         sqlite_url,
         tmp_path,
@@ -106,7 +108,7 @@ async def test_two_interviews_in_two_forum_topics_at_once(
     sari, andi = api.new_user("Sari", "sari"), api.new_user("Andi", "andi")
     chat = api.new_group("Toko Sari team", [sari, andi])
     bakery, delivery = api.new_topic(chat, "Bakery map"), api.new_topic(chat, "Delivery map")
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         api.user_command(chat, sari, "new", thread_id=bakery)
@@ -144,7 +146,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_maps_and_interview(
     sari, andi = api.new_user("Sari", "sari"), api.new_user("Andi", "andi")
     old = api.new_group("Toko Sari", [sari, andi], owner=sari, supergroup=False)
     await seed_map(sqlite_url, str(old.id), "Last month's map", "en")
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         lead = Person(api, old, sari)
@@ -213,7 +215,7 @@ async def test_every_member_rates_every_persona_until_the_facilitator_moves_on(
     sari, andi, maya = (api.new_user(n, n.lower()) for n in ("Sari", "Andi", "Maya"))
     chat = api.new_group("Toko Sari team", [sari, andi, maya])
     lead, andi_p, maya_p = (Person(api, chat, u) for u in (sari, andi, maya))
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         lead.command("new")

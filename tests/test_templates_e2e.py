@@ -1,5 +1,5 @@
-"""A bakery owner makes a quick map in Telegram by tapping (issue 11): the real `journeybot
-run` against the fake Bot API, business templates on."""
+"""A bakery owner makes a quick map in Telegram by tapping (issue 11): the real bot (in the
+test's process, tests/inprocess.py) against the fake Bot API, business templates on."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 from bot import callbacks
 from flows import templates
-from tests.e2e import BotProcess, Person, stored
+from tests.e2e import Person, stored
 from tests.fakebotapi import FakeBotApi, SentMessage
+from tests.inprocess import InProcessBot
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.timeout(240)
 async def test_a_bakery_quick_map_by_tapping(
     api: FakeBotApi, sqlite_url: str, tmp_path: Path
 ) -> None:
-    bot = BotProcess(api, sqlite_url, tmp_path, extra_env={"JOURNEYBOT_TEMPLATES": "1"})
+    bot = InProcessBot(api, sqlite_url, tmp_path, extra_env={"JOURNEYBOT_TEMPLATES": "1"})
     await bot.start()
     try:
         await _interview(api, sqlite_url)
@@ -118,7 +119,7 @@ async def test_in_a_group_a_members_tap_is_their_item_and_costs_no_post(
     sari, andi = (api.new_user(n, n.lower()) for n in ("Sari", "Andi"))
     chat = api.new_group("Roti Ani team", [sari, andi])
     lead, member = Person(api, chat, sari), Person(api, chat, andi)
-    bot = BotProcess(api, sqlite_url, tmp_path, extra_env={"JOURNEYBOT_TEMPLATES": "1"})
+    bot = InProcessBot(api, sqlite_url, tmp_path, extra_env={"JOURNEYBOT_TEMPLATES": "1"})
     await bot.start()
     try:
         lead.command("new")
