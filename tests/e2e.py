@@ -1,6 +1,7 @@
-"""End-to-end harness: the real bot (the `journeybot run` process, or the Application
-in-process) against the fake Bot API over HTTP, and people who use it like a person would:
-read the last question, type or press a button, wait for the answer."""
+"""End-to-end harness: the `journeybot run` process against the fake Bot API over HTTP
+(`BotProcess`; the bot in the test's own process is tests/inprocess.py `InProcessBot`), and
+people who use either like a person would: read the last question, type or press a button,
+wait for the answer."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ signals, start-up lines, rlimits) keep `tests.e2e.BotProcess`.
 - `FakeRequest`: PTB's request seam (`BaseRequest`) onto `FakeBotApi.answer`, the same
   path the fake's HTTP handler takes, so faults, getUpdates long polling and the recorded
   calls behave as over HTTP. It notes a post "in flight" (bot/wire.py) as WireTransport does.
-- `InProcessBot`: the same shape as `BotProcess` (start, stop, output, wait_for_line)."""
+- `InProcessBot`: the same shape as `BotProcess` (start, stop, output, wait_for_line). Its
+  start-up check (one getMe, bot/startup.py) still goes over HTTP: the fake listens anyway."""
 
 from __future__ import annotations
 

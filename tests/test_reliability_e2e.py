@@ -1,7 +1,9 @@
 """Nothing lost, nothing twice, nobody in: the real `journeybot run` process against the fake
 Bot API, with the faults real life brings — a process killed at each step of finishing a map,
 Telegram failing or answering too late, updates delivered twice or numbered afresh, forged
-buttons in a group, an update nobody can read, edited messages."""
+buttons in a group, an update nobody can read, edited messages. The checks of roles, edits
+and bad commands need no process of their own: they run the bot in-process
+(tests/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from flows.model import Author
 from storage.repository import Store
 from tests.e2e import BotProcess, Person, open_map, render_workers, seed_map, settled, stored
 from tests.fakebotapi import FakeBotApi, SentMessage
+from tests.inprocess import InProcessBot
 from tests.scripted import Interviewee
 
 pytestmark = pytest.mark.timeout(240)
@@ -82,7 +85,7 @@ async def to_review(api: FakeBotApi, me: Person) -> None:
     await me.sees("Here is your map so far")
 
 
-def no_errors(*bots: BotProcess) -> None:
+def no_errors(*bots: BotProcess | InProcessBot) -> None:
     for bot in bots:
         log = bot.output()
         assert "Traceback" not in log, log[-3000:]
@@ -329,7 +332,7 @@ async def test_an_edited_message_is_not_taken_as_a_new_answer(
 ) -> None:
     owner = api.new_user("Ika", "ika", language_code="en")
     me = Person(api, api.private_chat(owner), owner)
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         await open_map(me, "Current state")
@@ -386,7 +389,7 @@ async def test_a_member_cannot_take_over_with_forged_buttons_or_commands(
     lead, member, admin = (Person(api, chat, u) for u in (sari, andi, maya))
     await seed_map(sqlite_url, str(chat.id), "Sari's first map", "en")
     await _creator_is(sqlite_url, str(chat.id), sari)
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         lead.command("new")
@@ -468,7 +471,7 @@ async def test_an_anonymous_admin_may_cancel(
     andi = api.new_user("Andi", "andi")
     chat = api.new_group("Toko Sari team", [sari, andi])
     lead = Person(api, chat, sari)
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         lead.command("new")
@@ -545,7 +548,7 @@ async def test_bad_commands_get_a_specific_answer(
     owner = api.new_user("Kiki", "kiki", language_code="en")
     me = Person(api, api.private_chat(owner), owner)
     await seed_map(sqlite_url, str(owner.id), "Kopi Kiki", "en")
-    bot = BotProcess(api, sqlite_url, tmp_path)
+    bot = InProcessBot(api, sqlite_url, tmp_path)
     await bot.start()
     try:
         for name, args, expected in BAD_COMMANDS:
