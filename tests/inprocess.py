@@ -27,6 +27,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import logs
 from bot.config import Settings
+from bot.polling import POLL_TIMEOUT
 from bot.startup import Service
 from bot.updates import UpdatesRequest
 from bot.wire import ON_THE_WIRE
@@ -187,8 +188,6 @@ class InProcessBot:
 
     async def start(self, ready: bool = True) -> None:
         """Start it; with `ready`, wait until it registered its commands and runs."""
-        from bot.polling import POLL_TIMEOUT
-
         settings = self.settings()
         self.service = Service(
             settings,
@@ -210,6 +209,9 @@ class InProcessBot:
         self.service.stopping.set()
         try:
             await asyncio.wait_for(asyncio.shield(self.task), 30)
+        except TimeoutError:  # BotProcess kills a process that will not stop; this, cancelled
+            self.task.cancel()
+            raise
         finally:
             if self.log is not None:
                 self.log.detach()
