@@ -136,6 +136,12 @@ async def fresh_postgres(url: str, round_number: int) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def cpu_seconds(process) -> float:  # type: ignore[no-untyped-def]
+    """CPU time (user + system, all threads) the process used so far (Linux /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -161,10 +167,17 @@ async def main() -> None:
     root = Path(__file__).resolve().parents[1]
     results: dict[str, list[tuple[float, float, float]]] = {}
 
-    def keep(name: str, rate: float, latencies: list[float]) -> None:
+    cpu: dict[str, list[float]] = {}
+
+    async def keep(name: str, process, run) -> None:  # type: ignore[no-untyped-def]
+        """Run one measurement; its rate, latencies and the bot's CPU time per update."""
+        before = cpu_seconds(process)
+        rate, latencies = await run
         ms = [x * 1e3 for x in latencies]
+        per_update = (cpu_seconds(process) - before) / len(latencies) * 1e3
         results.setdefault(name, []).append((rate, statistics.median(ms), percentile(ms, 0.99)))
-        print("  " + line(name, rate, latencies), flush=True)
+        cpu.setdefault(name, []).append(per_update)
+        print(f"  {line(name, rate, latencies)}; bot CPU {per_update:.1f} ms/update", flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
         for round_number in range(args.rounds):
@@ -175,8 +188,8 @@ async def main() -> None:
                     api, [sys.executable, str(root / "benchmarks" / "echo_bot.py")], {}
                 )
                 try:
-                    keep("echo closed loop", *await closed_loop(api, users, args.answers))
-                    keep("echo burst", *await burst(api, users, args.answers))
+                    await keep("echo closed loop", echo, closed_loop(api, users, args.answers))
+                    await keep("echo burst", echo, burst(api, users, args.answers))
                 finally:
                     await stop_bot(echo)
             async with FakeBotApi() as api:
@@ -200,9 +213,11 @@ async def main() -> None:
                     },
                 )
                 try:
-                    keep("journeybot closed loop", *await closed_loop(api, users, args.answers))
+                    await keep(
+                        "journeybot closed loop", journey, closed_loop(api, users, args.answers)
+                    )
                     await seed_again(url, users)
-                    keep("journeybot burst", *await burst(api, users, args.answers))
+                    await keep("journeybot burst", journey, burst(api, users, args.answers))
                 finally:
                     await stop_bot(journey)
 
@@ -213,7 +228,7 @@ async def main() -> None:
     for name in results:
         print(
             f"  {name}: {median_of(name, 0):.0f} updates/s, p50 {median_of(name, 1):.0f} ms, "
-            f"p99 {median_of(name, 2):.0f} ms"
+            f"p99 {median_of(name, 2):.0f} ms, bot CPU {statistics.median(cpu[name]):.1f} ms/update"
         )
     closed = median_of("journeybot closed loop", 0) / median_of("echo closed loop", 0)
     p99 = median_of("journeybot closed loop", 2) / median_of("echo closed loop", 2)

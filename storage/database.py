@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import sqlite_inline
+
 URL_VARIABLE = "JOURNEYBOT_DATABASE_URL"
 DEFAULT_URL = "sqlite:///journeybot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -94,10 +96,16 @@ def make_engine(url: str | None = None) -> AsyncEngine:
     if is_sqlite(url):
         # Wait for a busy file instead of failing at once when two writers meet.
         engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "do_connect", _sqlite_inline)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_inline(dialect, _record, cargs, cparams):
+    """Connections that run their statements on the event loop (storage/sqlite_inline.py)."""
+    return dialect.dbapi.connect(*cargs, async_creator_fn=sqlite_inline.connect, **cparams)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,0 +1,111 @@
+"""SQLite statements run on the event loop (storage/sqlite_inline.py): waiting for another
+process's write lock must not stop the loop, and a lock held too long is an outage."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from storage import database, sqlite_inline
+from storage.repository import Store, Unavailable
+
+
+async def _ticks_while(work) -> tuple[object, int]:  # type: ignore[no-untyped-def]
+    """Run `work`, counting how often the loop got round to a 10 ms ticker meanwhile."""
+    ticks = 0
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        return await work, ticks
+    finally:
+        done.set()
+        await task
+
+
+def _hold_write_lock(path: str, seconds: float) -> threading.Thread:
+    """Another writer (as a second process would be) holds the write lock for `seconds`."""
+    ready = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        ready.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+        other.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    ready.wait(5)
+    return thread
+
+
+async def test_the_store_runs_sqlite_on_the_loop_without_a_thread(tmp_path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'j.db'}")
+    try:
+        await store.upgrade()
+        async with store.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert isinstance(raw.driver_connection, sqlite_inline.InlineConnection)
+        threads = threading.active_count()
+        await store.ensure_chat("1", "private", "en")
+        assert threading.active_count() == threads  # aiosqlite would start one per connection
+        assert await store.ensure_chat("1", "private", "pl") == "en"
+    finally:
+        await store.close()
+
+
+async def test_waiting_for_another_writer_keeps_the_loop_running(tmp_path) -> None:
+    path = tmp_path / "j.db"
+    store = Store(f"sqlite:///{path}")
+    try:
+        await store.upgrade()
+        holder = _hold_write_lock(str(path), 0.5)
+        began = time.monotonic()
+        language, ticks = await _ticks_while(store.ensure_chat("1", "private", "id"))
+        waited = time.monotonic() - began
+        holder.join()
+        assert language == "id"
+        assert waited >= 0.4  # it did wait for the lock …
+        assert ticks >= 20  # … and the loop went on meanwhile (blocked, it would be ~0)
+        assert await store.ensure_chat("1", "private", "en") == "id"  # stored once, kept
+    finally:
+        await store.close()
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_an_outage(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "j.db"
+    store = Store(f"sqlite:///{path}")
+    await store.upgrade()
+    await store.close()
+    engine = database.make_engine(f"sqlite:///{path}")
+    # The same engine with a busy timeout of 0.2 s instead of 30 s.
+    monkeypatch.setattr(
+        sqlite_inline, "connect", lambda db, timeout=30.0, **kw: _connect(db, 0.2, **kw)
+    )
+    store = Store(f"sqlite:///{path}", engine=engine)
+    holder = _hold_write_lock(str(path), 1.0)
+    try:
+        with pytest.raises(Unavailable, match="locked"):
+            await store.ensure_chat("1", "private", "id")
+    finally:
+        holder.join()
+        await store.close()
+
+
+_original_connect = sqlite_inline.connect
+
+
+def _connect(database_path: str, timeout: float, **kwargs):  # type: ignore[no-untyped-def]
+    return _original_connect(database_path, timeout=timeout, **kwargs)
