@@ -396,6 +396,10 @@ class Service:
         finally:
             self.phase = "stopping"
             self.endpoints.deliver = None
+            # The gauges read this store, closed below: a Service stopped in a process that
+            # goes on (the in-process tests) leaves them unregistered, absent from /metrics.
+            metrics.set_interviews_in_progress(None)
+            metrics.set_outbox_backlog(None)
             if self.http is not None:
                 await self.http.stop()
             with contextlib.suppress(Exception):

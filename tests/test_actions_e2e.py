@@ -1,7 +1,8 @@
-"""From map to action against the real `journeybot run` and the fake Bot API: a group of three
-rates six opportunities, gets the priority matrix, turns two into actions with owners and
-dates; after a restart the due question reaches the owner once, and "done" takes the action
-off /actions. The same in a private chat. In English, Indonesian and Polish."""
+"""From map to action against the real bot (in the test's process, tests/inprocess.py) and the
+fake Bot API: a group of three rates six opportunities, gets the priority matrix, turns two
+into actions with owners and dates; after a restart (a clean stop and start) the due question
+reaches the owner once, and "done" takes the action off /actions. The same in a private chat.
+In English, Indonesian and Polish."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from flows.priorities import HIGH, LOW, MEDIUM, opportunities, rate
 from flows.spec import MapType
 from storage.repository import Store
 from storage.tables import ActionRow, now
-from tests.e2e import BotProcess, Person, png_size, stored
+from tests.e2e import Person, png_size, stored
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 
 pytestmark = pytest.mark.timeout(300)
 ME = Author(id="1", name="Sari")
@@ -148,7 +150,7 @@ async def journey(api: FakeBotApi, url: str, tmp_path: Path, people: list[Person
     chat_id = str(people[0].chat.id)
     journey_map = await seed(url, chat_id, "group" if people[0].group else "private", lang)
     found = opportunities(journey_map)
-    bot = BotProcess(api, url, tmp_path)
+    bot = InProcessBot(api, url, tmp_path)
     await bot.start()
     lead, owner = people[0], people[-1]
     try:
@@ -183,7 +185,7 @@ async def journey(api: FakeBotApi, url: str, tmp_path: Path, people: list[Person
         await bot.stop()
 
     await time_passes(url)
-    bot = BotProcess(api, url, tmp_path)
+    bot = InProcessBot(api, url, tmp_path)
     lead.since = api.mark()
     await bot.start()
     try:
