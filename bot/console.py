@@ -262,7 +262,10 @@ class _Lines:
                 line = self.inp.readline()
             except (OSError, ValueError):  # closed under us
                 line = ""
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+            try:
+                self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+            except RuntimeError:  # the loop is closed: the console finished, nobody reads on
+                return
             if not line:
                 return
 
