@@ -1,12 +1,17 @@
 """Shared fixtures: a fresh, migrated database per test on SQLite, and on PostgreSQL when
-JOURNEYBOT_TEST_POSTGRES_URL points at a server (CI sets it)."""
+JOURNEYBOT_TEST_POSTGRES_URL points at a server (CI sets it). Tests run in parallel
+(pytest-xdist, pyproject.toml addopts); the ones marked `alone` run while no other does."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
+from pathlib import Path
+from typing import IO
 
 import pytest
 from sqlalchemy import text
@@ -18,6 +23,51 @@ from storage.repository import Store
 
 POSTGRES_VARIABLE = "JOURNEYBOT_TEST_POSTGRES_URL"
 NO_POSTGRES = f"{POSTGRES_VARIABLE} is not set: the PostgreSQL variant is skipped"
+
+
+class Room:
+    """Where the tests of one parallel run take place: any number together, or one `alone`
+    (it measures time, so other workers' CPU would make it fail). A readers-writer lock
+    between the workers' processes (flock on two files in the run's shared temporary
+    folder); at the door one waits in line, so a test waiting to be alone is not overtaken
+    by the ones that come after it."""
+
+    def __init__(self, folder: Path) -> None:
+        self._door: IO[bytes] = (folder / "room.door").open("ab")
+        self._room: IO[bytes] = (folder / "room.lock").open("ab")
+
+    @contextlib.contextmanager
+    def entered(self, alone: bool) -> Iterator[None]:
+        fcntl.flock(self._door, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._room, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        finally:
+            if not alone:  # alone, it keeps the door shut until it leaves
+                fcntl.flock(self._door, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._room, fcntl.LOCK_UN)
+            if alone:
+                fcntl.flock(self._door, fcntl.LOCK_UN)
+
+
+_room: Room | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _room
+    basetemp = config.option.basetemp
+    if hasattr(config, "workerinput") and basetemp:  # an xdist worker: basetemp is run/gw<n>
+        _room = Room(Path(basetemp).parent)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    if _room is None:  # not in parallel: every test is alone anyway
+        return (yield)
+    with _room.entered(alone=item.get_closest_marker("alone") is not None):
+        return (yield)
 
 
 def postgres_url() -> str | None:

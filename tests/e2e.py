@@ -19,6 +19,7 @@ from pathlib import Path
 
 from storage.repository import Store
 from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser, SentMessage
+from tests.ports import free_port as free_port  # the tests import it from here too
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -237,14 +238,6 @@ async def stored(url: str, read):  # type: ignore[no-untyped-def]
 def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     return struct.unpack(">II", data[16:24])
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def seed_map(url: str, chat_id: str, title: str, lang: str = "id") -> None:

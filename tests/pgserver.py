@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port as free_port  # the tests import it from here too
 
 
 def _bin_dir() -> Path | None:
@@ -20,12 +21,6 @@ def _bin_dir() -> Path | None:
         return Path(found).parent
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
     return versions[0].parent if versions else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivatePostgres:

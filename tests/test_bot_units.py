@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from telegram import Chat, Message, Update
 
 from bot.ordering import PerChatUpdateProcessor
@@ -77,6 +78,7 @@ def test_a_group_gets_at_most_its_share_in_any_window(monkeypatch) -> None:  # t
     assert window.reserve("-100", 0) == 0  # edits and reactions post nothing
 
 
+@pytest.mark.alone  # measures time: other workers' CPU would make it late
 async def test_a_request_is_on_the_wire_once_written_whole_before_the_answer(api) -> None:  # type: ignore[no-untyped-def]
     """The courier's "in flight" moment: after the request is written, before Telegram's
     (here: late) answer."""

@@ -432,6 +432,7 @@ def test_empty_lane_finding_names_the_lane() -> None:
     assert describe(finding, "en") != describe(finding, "id")
 
 
+@pytest.mark.alone  # measures time: other workers' CPU would make it late
 def test_rendering_is_fast() -> None:
     journey_map = long_map()
     start = time.perf_counter()

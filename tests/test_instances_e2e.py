@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -46,8 +47,28 @@ def postgres_db(postgres_template: str) -> Iterator[str]:
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(webhook_parallel=True) as server:
+    # A bot id of this test's own: the instances' budget lives under journeybot:<bot id> in
+    # the one Redis, which tests running at the same time (pytest-xdist) share.
+    token = f"{random.randrange(10**9, 10**10)}:AAFakeTokenForJourneybotInstances0123"
+    async with FakeBotApi(token, webhook_parallel=True) as server:
         yield server
+    await _forget_budget(f"journeybot:{server.token.split(':', 1)[0]}")
+
+
+async def _forget_budget(prefix: str) -> None:
+    """Removes this test's budget keys (they expire anyway), and only those."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    client = Redis.from_url(REDIS, socket_connect_timeout=1)
+    try:
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    except (RedisError, OSError):
+        pass  # no Redis: the test was skipped
+    finally:
+        await client.aclose()
 
 
 class RoundRobinFront:

@@ -25,6 +25,7 @@ async def worst_lag(stop: asyncio.Event, period: float = 0.001) -> float:
     return worst
 
 
+@pytest.mark.alone  # measures time: other workers' CPU would make it late
 async def test_renders_run_off_the_event_loop() -> None:
     journey_map = load_example("late-deliveries")
     async with RenderPool(workers=2, timeout=60) as pool:

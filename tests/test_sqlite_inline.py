@@ -66,6 +66,7 @@ async def test_the_store_runs_sqlite_on_the_loop_without_a_thread(tmp_path) -> N
         await store.close()
 
 
+@pytest.mark.alone  # measures time: other workers' CPU would make it late
 async def test_waiting_for_another_writer_keeps_the_loop_running(tmp_path) -> None:
     path = tmp_path / "j.db"
     store = Store(f"sqlite:///{path}")
