@@ -1,7 +1,7 @@
 """The courier: sends what the outbox holds, each chat's posts in order, each once.
 
-- After a handler commits, it asks the courier to deliver that chat's posts at once (in the
-  handler's task, so the chat's next update waits for its replies, as a person expects).
+- A handler claims the chat's next post in the unit of work that queued it (`claim_in`) and
+  hands the claim over (`deliver_soon`): one transaction fewer per answer (issue 17).
 - A background loop picks up whatever is left: posts of a process that died mid-send (once
   their lease runs out), posts whose send failed and are due again, posts of other instances.
 - A post of several messages (the map: photo, file, checklist, tick buttons) records each
@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,7 +44,7 @@ from bot.budget import Budget, LocalBudget
 from bot.posts import Post, Question
 from bot.wire import ON_THE_WIRE
 from storage.records import Parcel, Unavailable
-from storage.repository import Store
+from storage.repository import Store, Unit
 from storage.tables import now
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ GIVE_UP_AFTER = 20  # failed attempts (pauses grow to 5 minutes: about an hour a
 RETENTION = timedelta(days=7)  # sent posts and applied update keys are kept this long
 PURGE_EVERY = 3600.0
 CONCURRENT_CHATS = 8
+CARRIED_KEPT = 10_000  # ids of posts this process took up lately (see deliver)
 # Seconds to wait for the database to note a part as sent. Not longer: the chat's next update
 # waits behind us, and a part left noted "in flight" is counted as delivered by whoever takes
 # the post over once the database is back, so nothing is sent twice either way.
@@ -145,6 +147,7 @@ class Courier:
         self._task: asyncio.Task | None = None
         self._deliveries: set[asyncio.Task] = set()
         self._last_purge = 0.0
+        self._carried: OrderedDict[int, None] = OrderedDict()
         self._outage_logged = 0.0
         self.unconfirmed = 0  # sends counted as delivered without an answer (for metrics)
 
@@ -169,10 +172,17 @@ class Courier:
         """Look at the outbox again in `seconds` (a deferred post falls due then)."""
         asyncio.get_running_loop().call_later(seconds, self._wake.set)
 
-    def deliver_soon(self, chat_id: str) -> None:
+    async def claim_in(self, unit: Unit, chat_id: str) -> Parcel | None:
+        """Claim the chat's next post for this process inside the caller's unit of work,
+        to be handed to `deliver_soon`."""
+        return await unit.outbox.claim(chat_id, self.instance, self.lease)
+
+    def deliver_soon(self, chat_id: str, claimed: Parcel | None = None) -> None:
         """Deliver the chat's posts in a task of their own: the update that queued them is
-        done (and can be confirmed to Telegram) once they are stored, not once sent."""
-        task = asyncio.create_task(self.deliver(chat_id), name=f"deliver-{chat_id}")
+        done (and can be confirmed to Telegram) once they are stored, not once sent.
+        `claimed`: the post the caller claimed in its unit (`claim_in`)."""
+        handed = (claimed, asyncio.get_running_loop().time()) if claimed else None
+        task = asyncio.create_task(self.deliver(chat_id, handed), name=f"deliver-{chat_id}")
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
 
@@ -219,15 +229,22 @@ class Courier:
 
     # --- delivering ------------------------------------------------------------------------
 
-    async def deliver(self, chat_id: str) -> None:
-        """Send the chat's due posts, oldest first; stop at one that has to wait."""
+    async def deliver(self, chat_id: str, handed: tuple[Parcel, float] | None = None) -> None:
+        """Send the chat's due posts, oldest first; stop at one that has to wait.
+
+        `handed`: a post claimed by a handler (and when). This process's own claims are free
+        to all its senders, so another delivery of the chat may have sent it meanwhile (its
+        id is then among those carried) — or it was handed long ago and the lease may have
+        run out: then the post is claimed again, as without one."""
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._users[chat_id] = self._users.get(chat_id, 0) + 1
         try:
             async with lock:
-                parcel = await self.store.run(
-                    lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
-                )
+                parcel = handed[0] if handed and self._fresh(*handed) else None
+                if parcel is None:
+                    parcel = await self.store.run(
+                        lambda u: u.outbox.claim(chat_id, self.instance, self.lease)
+                    )
                 while parcel is not None:
                     parcel = await self._carry(parcel)
         except Unavailable as problem:
@@ -238,11 +255,19 @@ class Courier:
                 del self._users[chat_id]
                 self._locks.pop(chat_id, None)
 
+    def _fresh(self, parcel: Parcel, handed_at: float) -> bool:
+        """A handed claim nobody here took up yet, well within its lease."""
+        age = asyncio.get_running_loop().time() - handed_at
+        return parcel.id not in self._carried and age < self.lease / 2
+
     async def _carry(self, parcel: Parcel) -> Parcel | None:
         """Send one post from where it stopped. When done with it (sent or dropped), the
         chat's next post, claimed in the same transaction; None when there is none or the
         chat has to wait."""
         assert self.bot is not None
+        self._carried[parcel.id] = None
+        if len(self._carried) > CARRIED_KEPT:
+            self._carried.popitem(last=False)
         post = posts.load(parcel.payload)
         if parcel.interrupted:
             self.unconfirmed += 1

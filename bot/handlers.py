@@ -34,7 +34,7 @@ from flows.interview import Event, Interview, Position
 from flows.model import Author
 from flows.questions import SUGGESTION, Reply, question
 from flows.spec import LANGUAGES, MapType, pick_language
-from storage.records import Duplicate, Loaded, MapSummary, Unavailable
+from storage.records import Duplicate, Loaded, MapSummary, Parcel, Unavailable
 from storage.repository import Store, Unit
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class Turn:
     toast: str | None = None  # the answer to a button press
     pressed: bool = False  # the update is a button press (refusals go as a toast)
     reminders_changed: bool = False
+    claimed: Parcel | None = None  # the chat's next post, claimed for the courier
 
     @property
     def chat_id(self) -> str:
@@ -145,6 +146,8 @@ class JourneyBot:
             await self.dispatch(turn, action)
             for post in turn.posts:
                 await unit.outbox.add(turn.chat_id, posts.dump(post), turn.thread_id)
+            if turn.posts:
+                turn.claimed = await self.courier.claim_in(unit, turn.chat_id)
             return turn
 
         try:
@@ -165,7 +168,7 @@ class JourneyBot:
         await _answer(update, turn.toast)
         if turn.reminders_changed:
             self.on_reminders_changed()
-        self.courier.deliver_soon(turn.chat_id)
+        self.courier.deliver_soon(turn.chat_id, turn.claimed)
 
     async def not_saved(self, bot: Bot, chat: Chat, lang: str, update: Update) -> None:
         """The database stayed away: say plainly that this message was not kept (sent

@@ -20,9 +20,10 @@ from storage.tables import (
     OutboxRow,
     QuestionMessageRow,
     ReminderRow,
+    core,
     now,
 )
-from storage.upsert import insert_for
+from storage.upsert import dialect_of, per_dialect
 
 LANGUAGES_KEPT = 60.0  # seconds a chat's language is trusted from memory (another instance
 # may change it; this one sees that within a minute)
@@ -115,6 +116,12 @@ class Chats:
         return True
 
 
+# Every update runs this (built once per dialect; parameters bound at each run).
+_RECORD = per_dialect(
+    lambda insert: insert(core(LedgerRow)).on_conflict_do_nothing(index_elements=["key"])
+)
+
+
 class Ledger:
     """Keys of updates already applied; written first in the unit of work that applies one."""
 
@@ -124,9 +131,7 @@ class Ledger:
     async def record(self, key: str) -> None:
         """Raises Duplicate when the key was recorded before (the unit is then abandoned)."""
         added = await self.s.execute(
-            insert_for(self.s, LedgerRow)
-            .values(key=key, processed_at=now())
-            .on_conflict_do_nothing(index_elements=["key"])
+            _RECORD[dialect_of(self.s)], {"key": key, "processed_at": now()}
         )
         if added.rowcount != 1:  # type: ignore[attr-defined]
             raise Duplicate(key)

@@ -10,14 +10,34 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, core, now
-from storage.upsert import insert_for
+from storage.upsert import dialect_of, per_dialect
+
+# The statements every answer runs, built once (building one costs more than running it;
+# issue 17). Parameters are bound at each run.
+_ROW = core(InterviewRow).c
+_SAVE = (
+    update(core(InterviewRow))
+    .where(_ROW.id == bindparam("row"), _ROW.revision == bindparam("read"))
+    .values(
+        data=bindparam("new_data"),
+        state=bindparam("new_state"),
+        revision=bindparam("new_revision"),
+        updated_at=bindparam("at"),
+    )
+)
+_REMEMBER = per_dialect(
+    lambda insert: (stmt := insert(QuestionMessageRow)).on_conflict_do_update(
+        index_elements=["chat_id", "message_id"],
+        set_={"scope": stmt.excluded.scope, "position": stmt.excluded.position},
+    )
+)
 
 RECENT_INTERVIEWS = 4096  # interviews remembered between answers (a few MB at most)
 
@@ -99,14 +119,16 @@ class Interviews:
     async def save(self, chat_id: str, scope: str, loaded: Loaded, interview: Interview) -> int:
         """Write the interview over the row read as `loaded`, if nobody changed it since."""
         data = interview.to_json()
-        table = core(InterviewRow)  # every answer runs this
-        row = table.c
         result = await self.s.execute(
-            update(table)
-            .where(row.id == loaded.row_id, row.revision == loaded.revision)
-            .values(
-                data=data, state=interview.state, revision=loaded.revision + 1, updated_at=now()
-            )
+            _SAVE,
+            {
+                "row": loaded.row_id,
+                "read": loaded.revision,
+                "new_data": data,
+                "new_state": interview.state,
+                "new_revision": loaded.revision + 1,
+                "at": now(),
+            },
         )
         key = (chat_id, scope)
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -161,18 +183,14 @@ class Interviews:
     ) -> None:
         """Note which question a message asked (a message asks one: the latest note counts)."""
         await self.s.execute(
-            insert_for(self.s, QuestionMessageRow)
-            .values(
-                chat_id=chat_id,
-                message_id=message_id,
-                scope=scope,
-                position=position,
-                created_at=now(),
-            )
-            .on_conflict_do_update(
-                index_elements=["chat_id", "message_id"],
-                set_={"scope": scope, "position": position},
-            )
+            _REMEMBER[dialect_of(self.s)],
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "scope": scope,
+                "position": position,
+                "created_at": now(),
+            },
         )
 
     async def question_of(self, chat_id: str, message_id: int) -> tuple[str, str] | None:

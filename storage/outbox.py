@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -28,8 +29,55 @@ from storage.tables import OutboxRow, core, now
 ERROR_CHARS = 300
 
 
-TABLE = core(OutboxRow)  # the statements every reply runs
+TABLE = core(OutboxRow)
 ROW = TABLE.c
+
+
+def _free_now():
+    """Nobody holds the row, its holder's lease ran out, or the holder is the claimant."""
+    return or_(
+        ROW.claimed_until.is_(None),
+        ROW.claimed_until < bindparam("at"),
+        ROW.claimed_by == bindparam("by"),
+    )
+
+
+# The statements every reply runs, built once: building one costs more than running it
+# (issue 17). Parameters are bound at each run.
+_ADD = insert(TABLE)
+_OLDEST = (
+    core_select(ROW.id, ROW.thread_id, ROW.payload, ROW.progress, ROW.attempts, ROW.inflight)
+    .where(ROW.chat_id == bindparam("chat"), ROW.sent_at.is_(None))
+    .order_by(ROW.id)
+    .limit(1)
+)
+_CLAIM = (
+    update(TABLE)
+    .where(
+        ROW.id == bindparam("row"),
+        ROW.sent_at.is_(None),
+        ROW.due_at <= bindparam("at"),
+        _free_now(),
+    )
+    .values(
+        claimed_by=bindparam("by"),
+        claimed_until=bindparam("until"),
+        progress=bindparam("from_part"),
+        inflight=None,
+    )
+)
+_SENDING = update(TABLE).where(ROW.id == bindparam("row")).values(inflight=bindparam("part"))
+_SENT = (
+    update(TABLE)
+    .where(ROW.id == bindparam("row"))
+    .values(
+        sent_at=bindparam("at"),
+        inflight=None,
+        claimed_by=None,
+        claimed_until=None,
+        error=bindparam("note"),
+    )
+)
 
 
 class Outbox:
@@ -37,31 +85,25 @@ class Outbox:
         self.s = session
 
     async def add(self, chat_id: str, payload: str, thread_id: int | None = None) -> None:
+        at = now()
         await self.s.execute(
-            insert(TABLE).values(
-                chat_id=chat_id,
-                thread_id=thread_id,
-                payload=payload,
-                progress=0,
-                attempts=0,
-                due_at=now(),
-                created_at=now(),
-            )
+            _ADD,
+            {
+                "chat_id": chat_id,
+                "thread_id": thread_id,
+                "payload": payload,
+                "progress": 0,
+                "attempts": 0,
+                "due_at": at,
+                "created_at": at,
+            },
         )
 
     async def claim(self, chat_id: str, by: str, lease: float) -> Parcel | None:
         """The chat's oldest unsent row, if it is due and nobody else holds it; claimed for
         `lease` seconds."""
         at = now()
-        oldest = (
-            await self.s.execute(
-                select(OutboxRow.id, OutboxRow.thread_id, OutboxRow.payload, OutboxRow.progress)
-                .where(OutboxRow.chat_id == chat_id, col(OutboxRow.sent_at).is_(None))
-                .order_by(col(OutboxRow.id))
-                .limit(1)
-                .add_columns(col(OutboxRow.attempts), col(OutboxRow.inflight))
-            )
-        ).first()
+        oldest = (await self.s.execute(_OLDEST, {"chat": chat_id})).first()
         if oldest is None:
             return None
         progress = oldest.progress
@@ -69,19 +111,14 @@ class Outbox:
         if interrupted:  # its sender died with this part on its way: count it as delivered
             progress = oldest.inflight + 1
         claimed = await self.s.execute(
-            update(OutboxRow)
-            .where(
-                col(OutboxRow.id) == oldest.id,
-                col(OutboxRow.sent_at).is_(None),
-                col(OutboxRow.due_at) <= at,
-                _free(at, by),
-            )
-            .values(
-                claimed_by=by,
-                claimed_until=at + timedelta(seconds=lease),
-                progress=progress,
-                inflight=None,
-            )
+            _CLAIM,
+            {
+                "row": oldest.id,
+                "at": at,
+                "by": by,
+                "until": at + timedelta(seconds=lease),
+                "from_part": progress,
+            },
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return None
@@ -97,7 +134,7 @@ class Outbox:
 
     async def sending(self, parcel_id: int, part: int) -> None:
         """The part's request has gone out whole."""
-        await self.s.execute(update(TABLE).where(ROW.id == parcel_id).values(inflight=part))
+        await self.s.execute(_SENDING, {"row": parcel_id, "part": part})
 
     async def extend(self, parcel_id: int, by: str, lease: float) -> None:
         await self.s.execute(
@@ -117,15 +154,7 @@ class Outbox:
     async def sent(self, parcel_id: int, note: str | None = None) -> None:
         """Done with the row: sent, or given up (`note` says why)."""
         await self.s.execute(
-            update(TABLE)
-            .where(ROW.id == parcel_id)
-            .values(
-                sent_at=now(),
-                inflight=None,
-                claimed_by=None,
-                claimed_until=None,
-                error=note[:ERROR_CHARS] if note else None,
-            )
+            _SENT, {"row": parcel_id, "at": now(), "note": note[:ERROR_CHARS] if note else None}
         )
 
     async def retry_at(self, parcel_id: int, due: datetime, error: str) -> None:

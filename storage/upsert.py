@@ -13,3 +13,12 @@ def insert_for(session: AsyncSession, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+
+
+def per_dialect(build: Any) -> dict[str, Any]:
+    """A statement built once for each dialect from `build(insert)` (for the hot path)."""
+    return {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
