@@ -149,6 +149,7 @@ async def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried() -
         assert (await pool.render(load_example("kopi-senja"), "png")).startswith(b"\x89PNG")
 
 
+@pytest.mark.alone  # its timeout is 3 renders' time, measured: other workers' CPU varies it
 async def test_time_in_the_queue_does_not_count_against_the_timeout() -> None:
     journey_map = load_example("late-deliveries")
     async with RenderPool(workers=1, timeout=60) as pool:
