@@ -78,6 +78,9 @@ class Part:
         return self.posts() if callable(self.posts) else self.posts
 
 
+# A post claimed by a handler in its unit of work, and when (the event loop's clock).
+Handed = tuple[Parcel, float]
+
 # A post of several requests (the map, the exports) is planned by whoever knows how.
 Planner = Callable[[Post, Parcel], Awaitable[list[Part]]]
 
@@ -98,10 +101,16 @@ class Refused(Exception):
     """Telegram refused the request for good (bad request, bot blocked)."""
 
 
+def wait_of(error: RetryAfter) -> float:
+    """Seconds Telegram asks to wait: PTB 22 gives an int, or a timedelta with PTB_TIMEDELTA."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
 def classify(error: Exception) -> Exception:
     """Which of Transient, Unconfirmed and Refused a failed Bot API request is."""
     if isinstance(error, RetryAfter):
-        return Transient(str(error), error.retry_after.total_seconds())  # type: ignore[union-attr]
+        return Transient(str(error), wait_of(error))
     if isinstance(error, (BadRequest, Forbidden)):
         return Refused(str(error))
     if isinstance(error, NetworkError):  # TimedOut included
@@ -172,16 +181,21 @@ class Courier:
         """Look at the outbox again in `seconds` (a deferred post falls due then)."""
         asyncio.get_running_loop().call_later(seconds, self._wake.set)
 
-    async def claim_in(self, unit: Unit, chat_id: str) -> Parcel | None:
+    async def claim_in(self, unit: Unit, chat_id: str) -> Handed | None:
         """Claim the chat's next post for this process inside the caller's unit of work,
-        to be handed to `deliver_soon`."""
-        return await unit.outbox.claim(chat_id, self.instance, self.lease)
+        to be handed to `deliver_soon`. Not while a delivery of the chat runs here: the post
+        it is sending is the oldest, and claiming it would take its in-flight note for a
+        send that died (that delivery claims the next post itself)."""
+        if self._users.get(chat_id):
+            return None
+        at = asyncio.get_running_loop().time()  # the lease runs from the claim
+        parcel = await unit.outbox.claim(chat_id, self.instance, self.lease)
+        return (parcel, at) if parcel is not None else None
 
-    def deliver_soon(self, chat_id: str, claimed: Parcel | None = None) -> None:
+    def deliver_soon(self, chat_id: str, handed: Handed | None = None) -> None:
         """Deliver the chat's posts in a task of their own: the update that queued them is
         done (and can be confirmed to Telegram) once they are stored, not once sent.
-        `claimed`: the post the caller claimed in its unit (`claim_in`)."""
-        handed = (claimed, asyncio.get_running_loop().time()) if claimed else None
+        `handed`: the post the caller claimed in its unit (`claim_in`)."""
         task = asyncio.create_task(self.deliver(chat_id, handed), name=f"deliver-{chat_id}")
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
@@ -229,7 +243,7 @@ class Courier:
 
     # --- delivering ------------------------------------------------------------------------
 
-    async def deliver(self, chat_id: str, handed: tuple[Parcel, float] | None = None) -> None:
+    async def deliver(self, chat_id: str, handed: Handed | None = None) -> None:
         """Send the chat's due posts, oldest first; stop at one that has to wait.
 
         `handed`: a post claimed by a handler (and when). This process's own claims are free
@@ -266,6 +280,7 @@ class Courier:
         chat has to wait."""
         assert self.bot is not None
         self._carried[parcel.id] = None
+        self._carried.move_to_end(parcel.id)  # a post carried again is recent again
         if len(self._carried) > CARRIED_KEPT:
             self._carried.popitem(last=False)
         post = posts.load(parcel.payload)

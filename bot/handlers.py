@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 
 from bot import actions, callbacks, commands, maps, posts, priorities
 from bot.actions import Action, Attached, Called, Edited, Migrated, Pressed, Said
-from bot.courier import Courier
+from bot.courier import Courier, Handed
 from bot.posts import Markup, Post, Question
 from bot.replies import html_to_text, outgoing, t, tr
 from bot.roles import Admins, author_of, is_group, speaks_as_group
@@ -34,7 +34,7 @@ from flows.interview import Event, Interview, Position
 from flows.model import Author
 from flows.questions import SUGGESTION, Reply, question
 from flows.spec import LANGUAGES, MapType, pick_language
-from storage.records import Duplicate, Loaded, MapSummary, Parcel, Unavailable
+from storage.records import Duplicate, Loaded, MapSummary, Unavailable
 from storage.repository import Store, Unit
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class Turn:
     toast: str | None = None  # the answer to a button press
     pressed: bool = False  # the update is a button press (refusals go as a toast)
     reminders_changed: bool = False
-    claimed: Parcel | None = None  # the chat's next post, claimed for the courier
+    claimed: Handed | None = None  # the chat's next post, claimed for the courier
 
     @property
     def chat_id(self) -> str:

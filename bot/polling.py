@@ -20,6 +20,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application
 
+from bot.courier import wait_of
+
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds getUpdates waits for news (long polling)
 LONGEST_PAUSE = 30.0
@@ -47,7 +49,7 @@ class Poller:
             except InvalidToken:
                 raise
             except RetryAfter as problem:
-                await _sleep(stop, problem.retry_after.total_seconds())  # type: ignore[union-attr]
+                await _sleep(stop, wait_of(problem))
                 continue
             except Conflict as problem:  # another process polls with the same token
                 self._say(f"getUpdates conflict: {problem}")

@@ -185,3 +185,18 @@ async def test_instances_sharing_a_redis_budget_post_within_it_together() -> Non
     finally:
         await first.close()
         await second.close()
+
+
+def test_a_429_s_wait_is_read_as_int_or_timedelta(monkeypatch) -> None:
+    """PTB 22 gives RetryAfter.retry_after as an int, or a timedelta with PTB_TIMEDELTA=1;
+    either way the courier waits that long (it had raised AttributeError on the int)."""
+    from telegram.error import RetryAfter
+
+    from bot.courier import Transient, classify
+
+    for timedelta_on in (False, True):
+        if timedelta_on:
+            monkeypatch.setenv("PTB_TIMEDELTA", "1")
+        outcome = classify(RetryAfter(17))
+        assert isinstance(outcome, Transient)
+        assert outcome.pause == 17.0
