@@ -29,6 +29,22 @@ def journeybot() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
+def bot_env(api: FakeBotApi, database_url: str, extra: dict[str, str]) -> dict[str, str]:
+    """The settings a test bot runs with, in a process or in the test's own (tests/inprocess.py)."""
+    return {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "JOURNEYBOT_API_URL": api.url,
+        "JOURNEYBOT_DATABASE_URL": database_url,
+        "JOURNEYBOT_LOG_LEVEL": "INFO",
+        # The fake server has no flood limits; real groups keep Telegram's 20 a minute.
+        "JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE": "600",
+        # The tests written before business templates answer the questions without them;
+        # a test of the templates turns them on (extra).
+        "JOURNEYBOT_TEMPLATES": "0",
+        **extra,
+    }
+
+
 @dataclass
 class BotProcess:
     """`journeybot run` as a separate process, pointed at the fake server."""
@@ -44,19 +60,7 @@ class BotProcess:
 
     async def start(self, ready: bool = True) -> None:
         """Start it; with `ready`, wait until it registered its commands (post_init ran)."""
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": self.api.token,
-            "JOURNEYBOT_API_URL": self.api.url,
-            "JOURNEYBOT_DATABASE_URL": self.database_url,
-            "JOURNEYBOT_LOG_LEVEL": "INFO",
-            # The fake server has no flood limits; real groups keep Telegram's 20 a minute.
-            "JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE": "600",
-            # The tests written before business templates answer the questions without them;
-            # a test of the templates turns them on (extra_env).
-            "JOURNEYBOT_TEMPLATES": "0",
-            **self.extra_env,
-        }
+        env = {**os.environ, **bot_env(self.api, self.database_url, self.extra_env)}
         self.log = self.workdir / f"bot-{len(list(self.workdir.glob('bot-*.log')))}.log"
         handle = self.log.open("wb")
         limit = self.max_open_files

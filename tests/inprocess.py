@@ -31,6 +31,7 @@ from bot.polling import POLL_TIMEOUT
 from bot.startup import Service
 from bot.updates import UpdatesRequest
 from bot.wire import ON_THE_WIRE
+from tests.e2e import bot_env
 from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.models import UploadedFile
 from tests.fakebotapi.params import Params
@@ -174,15 +175,7 @@ class InProcessBot:
     log: LogLines | None = None
 
     def settings(self) -> Settings:
-        env = {
-            "TELEGRAM_BOT_TOKEN": self.api.token,
-            "JOURNEYBOT_API_URL": self.api.url,
-            "JOURNEYBOT_DATABASE_URL": self.database_url,
-            "JOURNEYBOT_LOG_LEVEL": "INFO",
-            "JOURNEYBOT_GROUP_MESSAGES_PER_MINUTE": "600",
-            "JOURNEYBOT_TEMPLATES": "0",
-            **self.extra_env,
-        }
+        env = bot_env(self.api, self.database_url, self.extra_env)
         with mock.patch.dict(os.environ, env):
             return Settings(_env_file=None)  # type: ignore[call-arg]
 
