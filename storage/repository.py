@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.interview import Interview
@@ -91,7 +92,15 @@ def is_outage(error: BaseException) -> bool:
             or state[:2] in _OUTAGE_SQLSTATES
             or isinstance(error.orig, (OSError, ConnectionError))
         )
-    return isinstance(error, (OSError, ConnectionError, TimeoutError))
+    # Every pooled connection busy for the pool's whole timeout: a server too slow to keep up.
+    return isinstance(error, (OSError, ConnectionError, TimeoutError, PoolTimeout))
+
+
+def dropped(problem: Unavailable) -> bool:
+    """The unit failed on a connection the server had closed (a restart): SQLAlchemy has
+    discarded the pool's connections, and the next unit opens a fresh one."""
+    cause = problem.__cause__
+    return isinstance(cause, DBAPIError) and cause.connection_invalidated
 
 
 class Unit:
@@ -203,6 +212,7 @@ class Store:
         deadline = time.monotonic() + outage_wait
         pause = 0.25
         attempt = 0
+        reconnected = False
         while True:
             try:
                 async with self.unit(ledger_key, lock) as work:
@@ -212,7 +222,10 @@ class Store:
                 if attempt >= CONFLICT_ATTEMPTS:
                     raise
                 await asyncio.sleep(0.002 * attempt)
-            except Unavailable:
+            except Unavailable as problem:
+                if dropped(problem) and not reconnected:
+                    reconnected = True  # a pooled connection the server closed: go again now
+                    continue
                 if time.monotonic() + pause > deadline:
                     raise
                 await asyncio.sleep(pause)

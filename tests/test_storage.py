@@ -379,3 +379,70 @@ async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> Non
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_connections_the_server_dropped_cost_no_answer(db_url: str) -> None:
+    """The server closes every connection the store holds (a restart, an administrator):
+    the next answer still lands, at once, with no wait for an outage."""
+    from sqlalchemy import text
+
+    store = Store(db_url)
+    try:
+        await started(store)
+        # Busy chats open several connections, all kept in the pool.
+        await asyncio.gather(
+            *(store.run(lambda u: u.interviews.load(CHAT, "group")) for _ in range(5))
+        )
+        admin = Store(db_url)
+        try:
+            async with admin.session() as session:
+                closed = await session.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                assert closed.scalar_one() >= 1
+        finally:
+            await admin.close()
+        event = Event.text("after the drop", ANIA)
+        applied = await store.apply(CHAT, "group", lambda iv: handle(iv, event), ledger_key="k1")
+        assert applied is not None
+        loaded = await store.load_interview(CHAT, "group")
+        assert loaded is not None
+        assert "after the drop" in loaded.interview.to_json()
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_many_chats_at_once_reuse_the_pooled_connections(db_url: str) -> None:
+    """Fifty chats answering together wait their turn for a pooled connection instead of
+    each opening (and closing) one: the server starts no backend per answer."""
+    from sqlalchemy import event as sa_event
+
+    from storage.database import POOL_SIZE
+
+    store = Store(db_url)
+    opened = 0
+
+    def count(*_args: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    sa_event.listen(store.engine.sync_engine, "connect", count)
+    try:
+        for n in range(50):
+            await started(store, chat=f"chat{n}")
+
+        async def answer(n: int, k: int) -> None:
+            event = Event.text(f"answer {k}", ANIA)
+            await store.run(lambda u: u.interviews.load(f"chat{n}", "group"), lock=f"chat{n}")
+            await store.apply(f"chat{n}", "group", lambda iv: handle(iv, event), f"{n}:{k}")
+
+        for k in range(3):
+            await asyncio.gather(*(answer(n, k) for n in range(50)))
+        assert opened <= POOL_SIZE
+    finally:
+        await store.close()
