@@ -5,6 +5,7 @@ bring it back after a restart. The order of the questions is derived from `flows
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, Item, JourneyMap
-from flows.spec import Depth, ratings_lane
+from flows.spec import Depth, MapType, ratings_lane
 from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
@@ -58,8 +59,15 @@ PLAIN = Route()
 
 def positions(journey_map: JourneyMap, route: Route = PLAIN) -> list[Position]:
     """Every question of this map's interview, in order (the stage loop unrolled)."""
+    return list(_positions(journey_map.map_type, route, len(journey_map.stages)))
+
+
+@functools.lru_cache(maxsize=256)
+def _positions(map_type: MapType | None, route: Route, stages: int) -> tuple[Position, ...]:
+    # Asked several times per answer (progress, back, the next question); built once per
+    # shape, as Positions are frozen.
     out: list[Position] = []
-    asked = [s for s in steps() if s.asked(journey_map.map_type, route.guided, route.quick)]
+    asked = [s for s in steps() if s.asked(map_type, route.guided, route.quick)]
     stage_steps = [s for s in asked if s.per_stage]
     loop_done = False
     for each in asked:
@@ -69,9 +77,9 @@ def positions(journey_map: JourneyMap, route: Route = PLAIN) -> list[Position]:
         if loop_done:
             continue
         loop_done = True
-        for stage in range(len(journey_map.stages)):
+        for stage in range(stages):
             out += [Position(state=lane_step.state, stage=stage) for lane_step in stage_steps]
-    return out
+    return tuple(out)
 
 
 class Interview(BaseModel):
