@@ -5,7 +5,6 @@ bring it back after a restart. The order of the questions is derived from `flows
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -13,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from flows.model import Author, Item, JourneyMap
-from flows.spec import Depth, MapType, ratings_lane
+from flows.spec import Depth, MapType, derived, ratings_lane
 from flows.steps import BEFORE_STAGES, CANCELLED, DONE, Step, step, steps
 
 
@@ -25,6 +24,16 @@ class Position(BaseModel):
     state: str
     stage: int | None = None
     persona: int | None = None
+
+    # Compared many times per answer (where a question stands in the order): on the three
+    # fields, not pydantic's general field-by-field comparison.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
+        return (self.state, self.stage, self.persona) == (other.state, other.stage, other.persona)
+
+    def __hash__(self) -> int:
+        return hash((self.state, self.stage, self.persona))
 
     @property
     def step(self) -> Step:
@@ -59,13 +68,21 @@ PLAIN = Route()
 
 def positions(journey_map: JourneyMap, route: Route = PLAIN) -> list[Position]:
     """Every question of this map's interview, in order (the stage loop unrolled)."""
-    return list(_positions(journey_map.map_type, route, len(journey_map.stages)))
+    # Asked several times per answer (progress, back, the next question): built once per
+    # shape of interview (Positions are frozen), and again when the lanes change.
+    shape = (journey_map.map_type, route, len(journey_map.stages))
+    built = _orders()
+    if shape not in built:
+        built[shape] = _positions(*shape)
+    return list(built[shape])
 
 
-@functools.lru_cache(maxsize=256)
+@derived
+def _orders() -> dict[tuple[MapType | None, Route, int], tuple[Position, ...]]:
+    return {}
+
+
 def _positions(map_type: MapType | None, route: Route, stages: int) -> tuple[Position, ...]:
-    # Asked several times per answer (progress, back, the next question); built once per
-    # shape, as Positions are frozen.
     out: list[Position] = []
     asked = [s for s in steps() if s.asked(map_type, route.guided, route.quick)]
     stage_steps = [s for s in asked if s.per_stage]
@@ -188,7 +205,10 @@ class Interview(BaseModel):
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Interview:
-        return cls.model_validate_json(text)
+        """An interview as stored. Its answers met the limits when they were given; reading
+        them back does not count them again (a fifth of every answer's time), and a limit
+        lowered since does not lock an interview in progress out."""
+        return cls.model_validate_json(text, context={"limits": None})
 
 
 @dataclass(frozen=True)

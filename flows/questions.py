@@ -25,9 +25,11 @@ from flows.spec import (
     LaneSpec,
     MapType,
     Shape,
+    derived,
     lanes_for,
 )
 from flows.steps import EDITABLE_STEPS, Kind, Step, steps
+from flows.steps import step as step_named
 from flows.targets import signed
 
 _NOBODY = Author(id="", name="")
@@ -244,9 +246,23 @@ def _planned(interview: Interview) -> list[Position]:
 
 
 def _expected_seconds(interview: Interview, position: Position) -> float:
-    step = position.step
+    # Summed over every question left at each answer: worked out once per step.
+    key = (position.state, interview.tapping)
+    known = _seconds_by_step()
+    if key not in known:
+        known[key] = _step_seconds(*key)
+    return known[key]
+
+
+@derived
+def _seconds_by_step() -> dict[tuple[str, bool], float]:
+    return {}
+
+
+def _step_seconds(state: str, tapping: bool) -> float:
+    step = step_named(state)
     # With templates on, suggestions will be offered even before the kind is picked.
-    offered = interview.tapping and (
+    offered = tapping and (
         step.state == "personas" or (step.lane is not None and step.lane.shape != Shape.RATINGS)
     )
     return effort.expected_seconds(step.kind.value, offered)

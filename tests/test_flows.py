@@ -775,3 +775,21 @@ def test_a_second_cancel_confirms_the_first_but_not_after_anything_else() -> Non
     command(iv, "cancel")
     assert iv.state == "personas"
     assert keys(command(iv, "cancel")) == ["cancelled"] and iv.state == "cancelled"
+
+
+def test_an_interview_kept_under_older_limits_still_goes_on() -> None:
+    """Answers are checked against the limits as they are given. An interview read back
+    from the database is not counted again: a limit lowered since (here, a touchpoint
+    longer than today's limit) does not lock the interview in progress out."""
+    iv = Interviewee(MapType.CURRENT, personas=1, stages=2).run(until_state="touchpoints").interview
+    data = json.loads(iv.to_json())
+    data["map"]["stages"][0]["touchpoints"] = [
+        {"text": "x" * (LIMITS.item_chars + 50), "author": data["map"]["created_by"]}
+    ]
+    stored = json.dumps(data)
+    with pytest.raises(ValueError, match="characters, at most"):
+        JourneyMap.from_json(json.dumps(data["map"]))  # a map from outside is checked
+    back = Interview.from_json(stored)
+    outcome = handle(back, Event.text("Instagram", ANIA))
+    assert [i.text for i in back.map.stages[0].items("touchpoints")][-1] == "Instagram"
+    assert outcome.replies
