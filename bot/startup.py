@@ -245,9 +245,14 @@ async def prepare_database(settings: Settings, engine: Any, stopping: asyncio.Ev
 # --- health ----------------------------------------------------------------------------------
 
 
+_WARMING: set[asyncio.Task[None]] = set()  # replacement pools warming up (kept referenced)
+
+
 async def render_pool_state(renderer: Any) -> str:
     """ "ok", or why the render pool cannot draw now. A pool broken by a dead worker is
-    replaced here and now (as the next render would do) rather than reported."""
+    replaced here and now (as the next render would do) rather than reported. Its workers
+    warm up in the background: each imports matplotlib, which on a busy machine takes longer
+    than a health check may (a monitor would have seen 503 and restarted a working bot)."""
     pool = getattr(renderer, "pool", None)
     executor = getattr(pool, "_executor", None)
     if pool is None or executor is None:
@@ -258,16 +263,23 @@ async def render_pool_state(renderer: Any) -> str:
         if replace is None:
             return f"broken: {broken}"
         replace(executor)
-        try:
-            await asyncio.wait_for(pool.start(), 30)
-        except Exception as problem:
-            return f"broken ({broken}) and not replaced: {reason(problem)}"
-        log.warning("render pool was broken (%s); replaced", broken)
+        warming = asyncio.ensure_future(_warm(pool, broken))
+        _WARMING.add(warming)
+        warming.add_done_callback(_WARMING.discard)
         return "ok"
     processes = getattr(executor, "_processes", None) or {}
     if processes and not any(p.is_alive() for p in processes.values()):
         return "no render worker is alive"
     return "ok"
+
+
+async def _warm(pool: Any, broken: object) -> None:
+    try:
+        await asyncio.wait_for(pool.start(), 30)
+    except Exception as problem:  # the next render starts workers again
+        log.error("render pool was broken (%s) and not replaced: %s", broken, reason(problem))
+        return
+    log.warning("render pool was broken (%s); replaced", broken)
 
 
 # --- running ---------------------------------------------------------------------------------

@@ -133,6 +133,45 @@ async def test_a_killed_idle_worker_is_replaced_and_the_next_render_succeeds() -
         assert (await pool.render(journey_map, "csv")).startswith(b"\xef\xbb\xbf")
 
 
+async def test_the_health_check_answers_while_a_replaced_pool_warms_up(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The health check finds a dead worker and replaces the pool. Its answer comes within
+    the health endpoint's 5 s although the new workers take longer to warm up (matplotlib's
+    import on a busy machine: a 503 there once had a monitor restart a working bot), and
+    the new workers come up behind it."""
+    from bot.rendering import PoolRenderer
+    from bot.startup import render_pool_state
+
+    renderer = PoolRenderer(workers=1)
+    pool = renderer.pool
+    await pool.start()
+    try:
+        (victim,) = pool.worker_pids()
+        os.kill(victim, signal.SIGKILL)
+        await _until_dead(victim)
+        for _ in range(200):  # the executor notices the death on its own thread
+            if getattr(pool._executor, "_broken", False):
+                break
+            await asyncio.sleep(0.05)
+        warm_up = pool.start
+
+        async def slow_start() -> None:
+            await asyncio.sleep(6)
+            await warm_up()
+
+        monkeypatch.setattr(pool, "start", slow_start)
+        assert await asyncio.wait_for(render_pool_state(renderer), 5.0) == "ok"
+        assert pool.replaced == 1
+        for _ in range(400):
+            if pool.worker_pids() and victim not in pool.worker_pids():
+                break
+            await asyncio.sleep(0.05)
+        assert pool.worker_pids() and victim not in pool.worker_pids()
+        journey_map = load_example("kopi-senja")
+        assert (await pool.render(journey_map, "csv")).startswith(b"\xef\xbb\xbf")
+    finally:
+        await pool.aclose()
+
+
 async def test_a_worker_killed_mid_render_is_replaced_and_the_render_retried() -> None:
     journey_map = stress_map()  # the largest map: seconds of drawing, time to kill it
     async with RenderPool(workers=1, timeout=120) as pool:
