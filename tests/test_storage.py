@@ -7,6 +7,8 @@ import asyncio
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event as sa_event
+from sqlalchemy import text as sql
 from sqlmodel import SQLModel
 
 from flows import spec
@@ -15,6 +17,7 @@ from flows.engine import handle, start
 from flows.interview import Event, Interview
 from flows.model import Author
 from flows.spec import MapType
+from storage.database import POOL_SIZE
 from storage.repository import Conflict, Duplicate, StaleVersion, Store
 from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
@@ -385,8 +388,6 @@ async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> Non
 async def test_connections_the_server_dropped_cost_no_answer(db_url: str) -> None:
     """The server closes every connection the store holds (a restart, an administrator):
     the next answer still lands, at once, with no wait for an outage."""
-    from sqlalchemy import text
-
     store = Store(db_url)
     try:
         await started(store)
@@ -398,7 +399,7 @@ async def test_connections_the_server_dropped_cost_no_answer(db_url: str) -> Non
         try:
             async with admin.session() as session:
                 closed = await session.execute(
-                    text(
+                    sql(
                         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                     )
@@ -420,10 +421,6 @@ async def test_connections_the_server_dropped_cost_no_answer(db_url: str) -> Non
 async def test_many_chats_at_once_reuse_the_pooled_connections(db_url: str) -> None:
     """Fifty chats answering together wait their turn for a pooled connection instead of
     each opening (and closing) one: the server starts no backend per answer."""
-    from sqlalchemy import event as sa_event
-
-    from storage.database import POOL_SIZE
-
     store = Store(db_url)
     opened = 0
 
