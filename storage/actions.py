@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.priorities import Status, Vote
+from storage.sqlite_units import AnySession
 from storage.tables import ActionRow, MapRow, OpportunityVoteRow, now
 from storage.upsert import insert_for
 
@@ -51,7 +51,7 @@ def _record(row: ActionRow, number: int) -> ActionRecord:
 
 
 class Actions:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.s = session
 
     async def _map_id(self, chat_id: str, number: int) -> int | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import String, bindparam, delete, func, insert, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.records import Duplicate
+from storage.sqlite_units import AnySession
 from storage.tables import (
     ActionRow,
     ChatRow,
@@ -51,7 +52,7 @@ class KnownLanguages:
 
 
 class Chats:
-    def __init__(self, session: AsyncSession, known: KnownLanguages, on_commit) -> None:
+    def __init__(self, session: AnySession, known: KnownLanguages, on_commit) -> None:
         self.s = session
         self.known = known
         self._on_commit = on_commit
@@ -120,21 +121,44 @@ class Chats:
 _RECORD = per_dialect(
     lambda insert: insert(core(LedgerRow)).on_conflict_do_nothing(index_elements=["key"])
 )
+# PostgreSQL: a chat's turn, an advisory lock held until the transaction ends (so the chat's
+# updates take turns whichever instance runs them).
+_TURN = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("turn", String), 0)))
+# … and the update's key recorded once the turn is taken, in one statement: one round trip
+# less for every update (issue 17).
+_RECORD_IN_TURN = (
+    postgresql.insert(core(LedgerRow))
+    .from_select(
+        ["key", "processed_at"],
+        select(
+            bindparam("key", String), bindparam("processed_at", core(LedgerRow).c.processed_at.type)
+        ).select_from(_TURN.subquery("turn")),
+    )
+    .on_conflict_do_nothing(index_elements=["key"])
+)
 
 
 class Ledger:
     """Keys of updates already applied; written first in the unit of work that applies one."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.s = session
 
-    async def record(self, key: str) -> None:
-        """Raises Duplicate when the key was recorded before (the unit is then abandoned)."""
-        added = await self.s.execute(
-            _RECORD[dialect_of(self.s)], {"key": key, "processed_at": now()}
-        )
+    async def record(self, key: str, turn: str | None = None) -> None:
+        """Raises Duplicate when the key was recorded before (the unit is then abandoned).
+        With `turn` (PostgreSQL), after waiting for that turn (see `take_turn`)."""
+        values = {"key": key, "processed_at": now()}
+        if turn is None:
+            added = await self.s.execute(_RECORD[dialect_of(self.s)], values)
+        else:
+            added = await self.s.execute(_RECORD_IN_TURN, {**values, "turn": turn})
         if added.rowcount != 1:  # type: ignore[attr-defined]
             raise Duplicate(key)
+
+    async def take_turn(self, turn: str) -> None:
+        """PostgreSQL: wait until no other transaction holds `turn`, and hold it until this
+        one ends."""
+        await self.s.execute(_TURN, {"turn": turn})
 
     async def purge(self, before: datetime) -> int:
         result = await self.s.execute(delete(LedgerRow).where(col(LedgerRow.processed_at) < before))

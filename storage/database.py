@@ -34,6 +34,8 @@ MIGRATION_LOCK = 0x6A62_6462  # "jbdb"
 # max_connections, 100 by default), and how long a unit waits for one before it is an outage.
 POOL_SIZE = 10
 POOL_TIMEOUT = 30
+# How long SQLite waits for another process's write lock before it counts as an outage.
+SQLITE_BUSY_TIMEOUT = 30.0
 
 
 class UnsupportedDatabase(ValueError):
@@ -99,10 +101,10 @@ def make_engine(url: str | None = None) -> AsyncEngine:
     url = database_url(url)
     if is_sqlite(url):
         # Wait for a busy file instead of failing at once when two writers meet.
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT})
         event.listen(engine.sync_engine, "do_connect", _sqlite_inline)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", sqlite_begin)
         return engine
     # A fixed set of connections, kept open; units beyond it wait for one. Connections opened
     # past the pool and closed after one unit (overflow) each cost a PostgreSQL backend start,
@@ -118,7 +120,7 @@ def _sqlite_inline(dialect, _record, cargs, cparams):
     return dialect.dbapi.connect(*cargs, async_creator_fn=sqlite_inline.connect, **cparams)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer
@@ -129,7 +131,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _sqlite_begin(connection: Connection) -> None:
+def sqlite_begin(connection: Connection) -> None:
     """Every transaction takes the write lock at once. A transaction that read first and
     writes later fails at once with "database is locked" when another writer came between
     (the busy timeout does not apply then); waiting at BEGIN is what the timeout is for."""

@@ -11,11 +11,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
+from storage.sqlite_units import AnySession
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, core, now
 from storage.upsert import dialect_of, per_dialect
 
@@ -73,7 +73,7 @@ class RecentWrites:
 
 
 class Interviews:
-    def __init__(self, session: AsyncSession, recent: RecentWrites, on_commit) -> None:
+    def __init__(self, session: AnySession, recent: RecentWrites, on_commit) -> None:
         self.s = session
         self.recent = recent
         self._on_commit = on_commit

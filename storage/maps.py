@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage.records import Conflict, MapSummary, Page, StaleVersion, VersionInfo
+from storage.sqlite_units import AnySession
 from storage.tables import (
     ActionRow,
     ChecklistTickRow,
@@ -30,7 +30,7 @@ _MAP_TABLES = (MapVersionRow, ChecklistTickRow, ReminderRow, OpportunityVoteRow,
 
 
 class Maps:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.s = session
 
     async def save(

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as core_select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.records import Parcel
+from storage.sqlite_units import AnySession
 from storage.tables import OutboxRow, core, now
 
 ERROR_CHARS = 300
@@ -81,7 +81,7 @@ _SENT = (
 
 
 class Outbox:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.s = session
 
     async def add(self, chat_id: str, payload: str, thread_id: int | None = None) -> None:

@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.records import DueReminder
+from storage.sqlite_units import AnySession
 from storage.tables import MapRow, ReminderRow, now
 
 
 class Reminders:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.s = session
 
     async def add(self, chat_id: str, number: int, due_at: datetime) -> bool:

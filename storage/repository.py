@@ -20,12 +20,11 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -51,6 +50,7 @@ from storage.records import (
     VersionInfo,
 )
 from storage.reminders import Reminders
+from storage.sqlite_units import AnySession, SqliteUnits
 
 __all__ = [
     "Conflict",
@@ -106,7 +106,7 @@ def dropped(problem: Unavailable) -> bool:
 class Unit:
     """One transaction and the aggregates that work inside it."""
 
-    def __init__(self, session: AsyncSession, recent: RecentWrites, known: KnownLanguages) -> None:
+    def __init__(self, session: AnySession, recent: RecentWrites, known: KnownLanguages) -> None:
         self.session = session
         self._after_commit: list[Callable[[], None]] = []
         self.chats = Chats(session, known, self._after_commit.append)
@@ -135,6 +135,8 @@ class Store:
         # turns here costs nothing; meeting on SQLite's lock costs its busy-wait sleeps
         # (1, 2, 5 … 100 ms), which is where the slowest answers used to come from.
         self._one_writer = asyncio.Lock() if database.is_sqlite(self.url) else None
+        # … and its units run synchronously on one connection (storage/sqlite_units.py).
+        self._sqlite = SqliteUnits(self.url) if self._one_writer else None
         self._running: set[asyncio.Task[Any]] = set()
 
     def session(self) -> AsyncSession:
@@ -146,6 +148,8 @@ class Store:
     async def close(self) -> None:
         if self._running:  # units whose callers were cancelled end their transactions first
             await asyncio.wait(self._running, timeout=10)
+        if self._sqlite is not None:
+            self._sqlite.close()
         await self.engine.dispose()
 
     @asynccontextmanager
@@ -160,18 +164,16 @@ class Store:
         writer at a time anyway."""
         if _IN_UNIT.get():
             raise RuntimeError("a unit of work inside another (on SQLite it would wait forever)")
-        turn = self._one_writer or contextlib.nullcontext()
+        writer = self._one_writer or contextlib.nullcontext()
         marker = _IN_UNIT.set(True)
         try:
-            async with turn, self.session() as session:
+            async with writer, self._unit_session() as session:
                 work = Unit(session, self._recent, self._languages)
-                if lock is not None and self._one_writer is None:
-                    await session.execute(
-                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                        {"key": lock},
-                    )
+                turn = lock if self._one_writer is None else None  # SQLite: one writer anyway
                 if ledger_key is not None:
-                    await work.ledger.record(ledger_key)
+                    await work.ledger.record(ledger_key, turn)
+                elif turn is not None:
+                    await work.ledger.take_turn(turn)
                 yield work
                 await session.commit()
             work.committed()
@@ -230,6 +232,9 @@ class Store:
                     raise
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
+
+    def _unit_session(self) -> AbstractAsyncContextManager[AnySession]:
+        return self._sqlite.session() if self._sqlite else self.session()
 
     # --- one-unit conveniences ----------------------------------------------------------
 

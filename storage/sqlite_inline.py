@@ -1,4 +1,6 @@
-"""SQLite on the event loop itself: aiosqlite's interface without its thread.
+"""SQLite on the event loop itself: aiosqlite's interface without its thread, for what uses
+the store's async engine (migrations, the health check's ping). The units of work, where
+speed counts, skip the async layer altogether (storage/sqlite_units.py).
 
 aiosqlite hands every call (each statement, fetch, BEGIN and COMMIT) to a thread of its own
 and back, about 0.1 ms a hand-over here where the statement itself takes a few microseconds;
@@ -59,7 +61,7 @@ class InlineConnection(aiosqlite.Connection):
                 return fn(*args, **kwargs)
             except sqlite3.OperationalError as problem:
                 # Inside a transaction nothing is retried: what it did is undone by rollback.
-                if not _busy(problem) or self._connection.in_transaction:
+                if not busy(problem) or self._connection.in_transaction:
                     raise
                 if loop.time() + pause > deadline:
                     raise
@@ -67,9 +69,12 @@ class InlineConnection(aiosqlite.Connection):
                 pause = min(pause * 2, 0.05)
 
 
-def _busy(problem: sqlite3.OperationalError) -> bool:
+def busy(problem: BaseException | None) -> bool:
+    """SQLite's answer when another connection holds the write lock."""
     text = str(problem).lower()
-    return "database is locked" in text or "database is busy" in text
+    return isinstance(problem, sqlite3.OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
 
 
 def connect(database: str, *, timeout: float = 30.0, **kwargs: Any) -> InlineConnection:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.sqlite_units import AnySession
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
+def insert_for(session: AnySession, table: Any) -> Any:
     """An INSERT with `.on_conflict_do_nothing()` / `.on_conflict_do_update()`."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
 
 
-def dialect_of(session: AsyncSession) -> str:
+def dialect_of(session: AnySession) -> str:
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 

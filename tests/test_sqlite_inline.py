@@ -1,5 +1,7 @@
-"""SQLite statements run on the event loop (storage/sqlite_inline.py): waiting for another
-process's write lock must not stop the loop, and a lock held too long is an outage."""
+"""SQLite statements run on the event loop, without a thread: the units of work
+synchronously on one connection (storage/sqlite_units.py), the rest through aiosqlite's
+interface run inline (storage/sqlite_inline.py). Waiting for another process's write lock
+must not stop the loop, and a lock held too long is an outage."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from storage import database, sqlite_inline
 from storage.repository import Store, Unavailable
+from storage.sqlite_units import InlineSession
 
 
 async def _ticks_while(work) -> tuple[object, int]:  # type: ignore[no-untyped-def]
@@ -62,6 +67,8 @@ async def test_the_store_runs_sqlite_on_the_loop_without_a_thread(tmp_path) -> N
         await store.ensure_chat("1", "private", "en")
         assert threading.active_count() == threads  # aiosqlite would start one per connection
         assert await store.ensure_chat("1", "private", "pl") == "en"
+        async with store.unit() as work:  # a unit's session: synchronous, on the loop
+            assert isinstance(work.session, InlineSession)
     finally:
         await store.close()
 
@@ -87,26 +94,21 @@ async def test_waiting_for_another_writer_keeps_the_loop_running(tmp_path) -> No
 
 async def test_a_lock_held_past_the_busy_timeout_is_an_outage(tmp_path, monkeypatch) -> None:
     path = tmp_path / "j.db"
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT", 0.2)  # instead of 30 s
     store = Store(f"sqlite:///{path}")
     await store.upgrade()
-    await store.close()
-    engine = database.make_engine(f"sqlite:///{path}")
-    # The same engine with a busy timeout of 0.2 s instead of 30 s.
-    monkeypatch.setattr(
-        sqlite_inline, "connect", lambda db, timeout=30.0, **kw: _connect(db, 0.2, **kw)
-    )
-    store = Store(f"sqlite:///{path}", engine=engine)
     holder = _hold_write_lock(str(path), 1.0)
     try:
+        began = time.monotonic()
         with pytest.raises(Unavailable, match="locked"):
             await store.ensure_chat("1", "private", "id")
+        assert time.monotonic() - began < 0.9  # given up after the timeout, not the lock
+        with pytest.raises(OperationalError, match="locked"):  # the rest (e.g. migrations)
+            async with store.engine.begin() as connection:
+                await connection.execute(text("SELECT 1"))
     finally:
         holder.join()
+    try:  # once the lock is free, the same store works again
+        assert await store.ensure_chat("1", "private", "id") == "id"
+    finally:
         await store.close()
-
-
-_original_connect = sqlite_inline.connect
-
-
-def _connect(database_path: str, timeout: float, **kwargs):  # type: ignore[no-untyped-def]
-    return _original_connect(database_path, timeout=timeout, **kwargs)

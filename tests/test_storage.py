@@ -354,10 +354,17 @@ async def test_two_bot_instances_share_one_database(store: Store) -> None:
 
 
 @pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
-async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> None:
-    """Two instances (two Stores) working on one chat: the second waits for the first."""
+@pytest.mark.parametrize("with_keys", [False, True], ids=["no update", "an update's key"])
+async def test_units_of_one_chat_take_turns_across_instances(db_url: str, with_keys: bool) -> None:
+    """Two instances (two Stores) working on one chat: the second waits for the first. With
+    an update's key, the turn is taken in the statement that records the key."""
     first, second = Store(db_url), Store(db_url)
     order: list[str] = []
+    keys = iter(range(100))
+
+    def run(store: Store, body, lock: str):  # type: ignore[no-untyped-def]
+        key = f"turns:{next(keys)}" if with_keys else None
+        return store.run(body, key, lock=lock)
 
     async def slow(u) -> None:  # type: ignore[no-untyped-def]
         order.append("first in")
@@ -368,17 +375,20 @@ async def test_units_of_one_chat_take_turns_across_instances(db_url: str) -> Non
         order.append("second")
 
     try:
-        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        holding = asyncio.create_task(run(first, slow, lock="chat-1"))
         await asyncio.sleep(0.1)
-        await second.run(quick, lock="chat-1")
+        await run(second, quick, lock="chat-1")
         await holding
         assert order == ["first in", "first out", "second"]
         order.clear()  # another chat does not wait
-        holding = asyncio.create_task(first.run(slow, lock="chat-1"))
+        holding = asyncio.create_task(run(first, slow, lock="chat-1"))
         await asyncio.sleep(0.1)
-        await second.run(quick, lock="chat-2")
+        await run(second, quick, lock="chat-2")
         await holding
         assert order == ["first in", "second", "first out"]
+        if with_keys:  # … and a key applied before is still refused
+            with pytest.raises(Duplicate):
+                await second.run(quick, "turns:0", lock="chat-1")
     finally:
         await first.close()
         await second.close()

@@ -1,0 +1,127 @@
+"""SQLite's units of work as plain synchronous SQLAlchemy on the event loop.
+
+A SQLite statement takes microseconds. Around it, an async session added a greenlet switch
+per driver call, the adapter's futures and a pool check-out per unit: four times the work of
+the statements themselves (issue 17). The units take turns anyway (SQLite has one writer),
+so the store keeps one connection and runs each unit's session on it synchronously, behind
+the awaitable methods the aggregates use (`InlineSession`).
+
+What must not stop the loop is waiting for another process's write lock (a second instance,
+`journeybot db upgrade`): the driver's busy timeout is 0, and BEGIN IMMEDIATE, which every
+unit starts with, is tried again after an asyncio sleep until `database.SQLITE_BUSY_TIMEOUT`
+is over. Once the unit holds the lock, nothing in it waits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Result, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from storage import database, sqlite_inline
+
+
+class InlineSession:
+    """A synchronous ORM session with the awaitable methods of AsyncSession that the
+    aggregates use; each runs at once, without leaving the loop."""
+
+    def __init__(self, session: Session) -> None:
+        self.sync_session = session
+
+    async def execute(
+        self, statement: Any, params: Any = None, **kw: Any
+    ) -> Result[*tuple[Any, ...]]:
+        return self.sync_session.execute(statement, params, **kw)
+
+    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return self.sync_session.scalar(statement, params, **kw)
+
+    async def get(self, entity: Any, ident: Any) -> Any:
+        return self.sync_session.get(entity, ident)
+
+    def add(self, instance: object) -> None:
+        self.sync_session.add(instance)
+
+    async def delete(self, instance: object) -> None:
+        self.sync_session.delete(instance)
+
+    async def flush(self) -> None:
+        self.sync_session.flush()
+
+    async def commit(self) -> None:
+        self.sync_session.commit()
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self.sync_session.begin_nested():
+            yield
+
+    def get_bind(self) -> Any:
+        return self.sync_session.get_bind()
+
+
+# What a unit's aggregates work with: SQLite's inline session or PostgreSQL's async one.
+AnySession = AsyncSession | InlineSession
+
+
+class SqliteUnits:
+    """One connection to the SQLite file, lent to one unit of work at a time."""
+
+    def __init__(self, url: str) -> None:
+        path = make_url(url).database or ""
+        self.engine: Engine = create_engine(
+            f"sqlite:///{path}", connect_args={"timeout": 0, "check_same_thread": False}
+        )
+        event.listen(self.engine, "connect", database.sqlite_pragmas)
+        event.listen(self.engine, "begin", database.sqlite_begin)
+        self._connection: Connection | None = None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[InlineSession]:
+        """A session whose transaction holds the write lock; rolled back unless committed."""
+        connection = self._connection or self.engine.connect()
+        self._connection = connection
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            await _write_lock(session)
+            yield InlineSession(session)
+        finally:
+            self._end(session, connection)
+
+    def _end(self, session: Session, connection: Connection) -> None:
+        try:
+            session.close()  # rolls back what was not committed …
+            if connection.get_transaction():  # … but not after a COMMIT that failed (disk full)
+                connection.rollback()
+        except Exception:  # a connection in no state to lend again: the next unit opens one
+            self._connection = None
+            connection.invalidate()
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+        self.engine.dispose()
+
+
+async def _write_lock(session: Session) -> None:
+    """BEGIN IMMEDIATE, waiting (on the loop) for another process's write lock."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + database.SQLITE_BUSY_TIMEOUT
+    pause = 0.001
+    while True:
+        try:
+            session.connection()  # begins: the engine's "begin" listener takes the lock
+            return
+        except OperationalError as problem:
+            session.rollback()
+            if not sqlite_inline.busy(problem.orig) or loop.time() + pause > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
