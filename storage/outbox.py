@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from storage.records import Parcel
 from storage.sqlite_units import AnySession
 from storage.tables import OutboxRow, core, now
+from storage.upsert import dialect_of
 
 ERROR_CHARS = 300
 
@@ -66,6 +67,28 @@ _CLAIM = (
         inflight=None,
     )
 )
+# PostgreSQL: the same in one statement (one round trip fewer for each claim, two per answer;
+# issue 17). The oldest row as read, joined to the update, gives RETURNING its values from
+# before the claim (SQLite's RETURNING cannot name a joined table; its round trips are free).
+_WAS = (
+    core_select(ROW.id, ROW.progress, ROW.inflight)
+    .where(ROW.chat_id == bindparam("chat"), ROW.sent_at.is_(None))
+    .order_by(ROW.id)
+    .limit(1)
+    .subquery("was")
+)
+_WAS_INTERRUPTED = and_(_WAS.c.inflight.is_not(None), _WAS.c.inflight >= _WAS.c.progress)
+_CLAIM_OLDEST = (
+    update(TABLE)
+    .where(ROW.id == _WAS.c.id, ROW.sent_at.is_(None), ROW.due_at <= bindparam("at"), _free_now())
+    .values(
+        claimed_by=bindparam("by"),
+        claimed_until=bindparam("until"),
+        progress=case((_WAS_INTERRUPTED, _WAS.c.inflight + 1), else_=_WAS.c.progress),
+        inflight=None,
+    )
+    .returning(ROW.id, ROW.thread_id, ROW.payload, ROW.progress, ROW.attempts, _WAS_INTERRUPTED)
+)
 _SENDING = update(TABLE).where(ROW.id == bindparam("row")).values(inflight=bindparam("part"))
 _SENT = (
     update(TABLE)
@@ -103,6 +126,14 @@ class Outbox:
         """The chat's oldest unsent row, if it is due and nobody else holds it; claimed for
         `lease` seconds."""
         at = now()
+        if dialect_of(self.s) == "postgresql":
+            until = at + timedelta(seconds=lease)
+            values = {"chat": chat_id, "at": at, "by": by, "until": until}
+            row = (await self.s.execute(_CLAIM_OLDEST, values)).first()
+            if row is None:
+                return None
+            row_id, thread_id, payload, progress, attempts, interrupted = row
+            return Parcel(row_id, chat_id, thread_id, payload, progress, attempts, interrupted)
         oldest = (await self.s.execute(_OLDEST, {"chat": chat_id})).first()
         if oldest is None:
             return None

@@ -327,6 +327,38 @@ async def test_a_due_reminder_is_claimed_by_exactly_one_instance(store: Store) -
     assert not await store.add_reminder(OTHER_CHAT, number, past)  # not that chat's map
 
 
+async def test_a_chat_s_oldest_post_is_claimed_and_taken_over(store: Store) -> None:
+    """The outbox's claim: only a chat's oldest unsent post, only when nobody else holds it;
+    taken over once the holder's lease ran out, a part the holder had in flight counted as
+    delivered (sending it again could show it twice), parts it noted as out skipped."""
+    chat = "outbox-chat"
+
+    async def add(payload: str) -> None:
+        await store.run(lambda u: u.outbox.add(chat, payload))
+
+    def claim(by: str, lease: float = 60.0):  # type: ignore[no-untyped-def]
+        return store.run(lambda u: u.outbox.claim(chat, by, lease))
+
+    assert await claim("a") is None  # nothing to send
+    await add("first")
+    await add("second")
+    held = await claim("a", lease=0.3)
+    assert (held.payload, held.progress, held.interrupted) == ("first", 0, False)
+    assert await claim("b") is None  # "a" holds the oldest; the next one must wait for it
+    await store.run(lambda u: u.outbox.progressed(held.id, 2))  # two parts out …
+    await store.run(lambda u: u.outbox.sending(held.id, 2))  # … the third on its way
+    await asyncio.sleep(0.4)  # "a" died: its lease runs out
+    taken = await claim("b")
+    assert (taken.id, taken.progress, taken.interrupted) == (held.id, 3, True)
+    assert taken.attempts == 0 and taken.chat_id == chat and taken.thread_id is None
+    await store.run(lambda u: u.outbox.sent(taken.id))
+    second = await claim("b")
+    assert (second.payload, second.progress, second.interrupted) == ("second", 0, False)
+    await store.run(lambda u: u.outbox.progressed(second.id, 1))  # a part out, none in flight
+    again = await claim("b")  # its own claim is free to it at once
+    assert (again.id, again.progress, again.interrupted) == (second.id, 1, False)
+
+
 async def test_two_bot_instances_share_one_database(store: Store) -> None:
     """Each instance remembers what it wrote last; the revision check keeps them honest."""
     other = Store(store.url)
