@@ -153,20 +153,38 @@ async def closed_loop(api: FakeBotApi, users, per_user: int) -> tuple[float, lis
 async def fresh_postgres(url: str, round_number: int) -> str:
     """An empty database per round beside the one named: every round's fake server numbers
     its messages from 1 again, which a database that saw them would take as duplicates."""
+    from sqlalchemy.engine import make_url
+
+    name = _round_database(url, round_number)
+    await _admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres(base_url: str, round_number: int) -> None:
+    """The round's database, gone again: the server is left as the benchmark found it."""
+    name = _round_database(base_url, round_number)
+    await _admin(base_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _round_database(base_url: str, round_number: int) -> str:
+    from sqlalchemy.engine import make_url
+
+    return f"{make_url(base_url).database}_round{round_number}"
+
+
+async def _admin(url: str, *statements: str) -> None:
+    """Statements outside a transaction, on the database the benchmark was given."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    base = make_url(url)
-    name = f"{base.database}_round{round_number}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_async_engine(make_url(url), isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            await connection.execute(text(f"CREATE DATABASE {name}"))
+            for statement in statements:
+                await connection.execute(text(statement))
     finally:
         await admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def cpu_seconds(process) -> float:  # type: ignore[no-untyped-def]
@@ -263,6 +281,8 @@ async def main() -> None:
                     await keep("journeybot burst", api, journey, burst(api, users, args.answers))
                 finally:
                     await stop_bot(journey)
+                    if args.postgres:
+                        await drop_postgres(args.postgres, round_number)
 
     def median_of(name: str, index: int) -> float:
         return statistics.median(r[index] for r in results[name])
