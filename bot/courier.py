@@ -342,7 +342,9 @@ class Courier:
             noted = True
             try:
                 await self.store.run(
-                    lambda u: u.outbox.sending(parcel.id, index), outage_wait=MARK_OUTAGE_WAIT
+                    lambda u: u.outbox.sending(parcel.id, index),
+                    outage_wait=MARK_OUTAGE_WAIT,
+                    one_statement=True,
                 )
             except Exception:  # never fail the request itself for this note
                 log.warning("post %s: could not note part %d in flight", parcel.id, index + 1)

@@ -129,6 +129,13 @@ class Store:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # Units of one statement (`run(..., one_statement=True)`) on PostgreSQL: no BEGIN and
+        # COMMIT around it, two round trips of three; one statement is atomic by itself.
+        self._single_statements = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
         self._recent = RecentWrites()
         self._languages = KnownLanguages()
         # SQLite has one writer at a time, and every unit writes (BEGIN IMMEDIATE). Taking
@@ -154,20 +161,25 @@ class Store:
 
     @asynccontextmanager
     async def unit(
-        self, ledger_key: str | None = None, lock: str | None = None
+        self, ledger_key: str | None = None, lock: str | None = None, one_statement: bool = False
     ) -> AsyncIterator[Unit]:
         """One transaction. Raises Duplicate (nothing stored) when `ledger_key` was applied
         before, Unavailable when the database cannot be reached or written.
 
         `lock` (e.g. a chat id): on PostgreSQL, units with the same lock take turns, whichever
         instance runs them (an advisory lock held until the transaction ends); SQLite has one
-        writer at a time anyway."""
+        writer at a time anyway.
+
+        `one_statement`: the body runs a single statement, so needs no transaction around it
+        (no ledger key, no lock)."""
+        if one_statement and (ledger_key is not None or lock is not None):
+            raise ValueError("a unit with a ledger key or a lock is more than one statement")
         if _IN_UNIT.get():
             raise RuntimeError("a unit of work inside another (on SQLite it would wait forever)")
         writer = self._one_writer or contextlib.nullcontext()
         marker = _IN_UNIT.set(True)
         try:
-            async with writer, self._unit_session() as session:
+            async with writer, self._unit_session(one_statement) as session:
                 work = Unit(session, self._recent, self._languages)
                 turn = lock if self._one_writer is None else None  # SQLite: one writer anyway
                 if ledger_key is not None:
@@ -193,13 +205,14 @@ class Store:
         *,
         outage_wait: float = 0.0,
         lock: str | None = None,
+        one_statement: bool = False,
     ) -> T:
         """Run `body` in a unit of work until it commits: again from the start after a lost
         optimistic race, and for up to `outage_wait` seconds while the database is away.
-        Raises Duplicate, or Unavailable once the wait is over."""
+        Raises Duplicate, or Unavailable once the wait is over. See `unit` for the rest."""
         # A caller cancelled mid-unit (a loop stopped at shutdown) would leave its transaction
         # half-closed; shielded, the unit commits or rolls back on its own, and close() waits.
-        task = asyncio.ensure_future(self._run(body, ledger_key, outage_wait, lock))
+        task = asyncio.ensure_future(self._run(body, ledger_key, outage_wait, lock, one_statement))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return await asyncio.shield(task)
@@ -210,6 +223,7 @@ class Store:
         ledger_key: str | None,
         outage_wait: float,
         lock: str | None,
+        one_statement: bool,
     ) -> T:
         deadline = time.monotonic() + outage_wait
         pause = 0.25
@@ -217,7 +231,7 @@ class Store:
         reconnected = False
         while True:
             try:
-                async with self.unit(ledger_key, lock) as work:
+                async with self.unit(ledger_key, lock, one_statement) as work:
                     return await body(work)
             except Conflict:
                 attempt += 1
@@ -233,8 +247,10 @@ class Store:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
 
-    def _unit_session(self) -> AbstractAsyncContextManager[AnySession]:
-        return self._sqlite.session() if self._sqlite else self.session()
+    def _unit_session(self, one_statement: bool) -> AbstractAsyncContextManager[AnySession]:
+        if self._sqlite:
+            return self._sqlite.session()
+        return self._single_statements() if one_statement else self.session()
 
     # --- one-unit conveniences ----------------------------------------------------------
 

@@ -427,6 +427,36 @@ async def test_units_of_one_chat_take_turns_across_instances(db_url: str, with_k
 
 
 @pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_a_unit_of_one_statement_runs_without_a_transaction(db_url: str) -> None:
+    """The courier's in-flight note is one statement: on PostgreSQL it runs on its own (no
+    BEGIN and COMMIT, two round trips of three), so it holds for everyone the moment it
+    ran, before the unit ends; a unit that records a key or takes a turn is refused."""
+    store = Store(db_url)
+    try:
+        await store.run(lambda u: u.outbox.add("chat-1", "{}"))
+        parcel = await store.run(lambda u: u.outbox.claim("chat-1", "me", 60))
+        assert parcel is not None
+        seen = []
+
+        async def note(u) -> None:  # type: ignore[no-untyped-def]
+            await u.outbox.sending(parcel.id, 0)
+            async with store.engine.connect() as elsewhere:  # another connection looks
+                found = await elsewhere.execute(
+                    sql("SELECT inflight FROM outbox WHERE id = :id"), {"id": parcel.id}
+                )
+                seen.append(found.scalar())
+
+        await store.run(note, one_statement=True)
+        await store.run(lambda u: u.outbox.progressed(parcel.id, 0))  # no part in flight again
+        await store.run(note)
+        assert seen == [0, None]  # at once on its own; in a transaction, only at its end
+        with pytest.raises(ValueError):
+            await store.run(note, "update-key", one_statement=True)
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
 async def test_connections_the_server_dropped_cost_no_answer(db_url: str) -> None:
     """The server closes every connection the store holds (a restart, an administrator):
     the next answer still lands, at once, with no wait for an outage."""
