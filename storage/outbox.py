@@ -17,6 +17,7 @@ and Telegram never saw the first, incomplete request."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, update
 from sqlalchemy import select as core_select
@@ -46,11 +47,20 @@ def _free_now():
 # The statements every reply runs, built once: building one costs more than running it
 # (issue 17). Parameters are bound at each run.
 _ADD = insert(TABLE)
-_OLDEST = (
-    core_select(ROW.id, ROW.thread_id, ROW.payload, ROW.progress, ROW.attempts, ROW.inflight)
-    .where(ROW.chat_id == bindparam("chat"), ROW.sent_at.is_(None))
-    .order_by(ROW.id)
-    .limit(1)
+
+
+def _oldest_unsent(*columns: Any) -> Any:
+    """A chat's oldest unsent row: the only one that may be claimed."""
+    return (
+        core_select(*columns)
+        .where(ROW.chat_id == bindparam("chat"), ROW.sent_at.is_(None))
+        .order_by(ROW.id)
+        .limit(1)
+    )
+
+
+_OLDEST = _oldest_unsent(
+    ROW.id, ROW.thread_id, ROW.payload, ROW.progress, ROW.attempts, ROW.inflight
 )
 _CLAIM = (
     update(TABLE)
@@ -70,13 +80,7 @@ _CLAIM = (
 # PostgreSQL: the same in one statement (one round trip fewer for each claim, two per answer;
 # issue 17). The oldest row as read, joined to the update, gives RETURNING its values from
 # before the claim (SQLite's RETURNING cannot name a joined table; its round trips are free).
-_WAS = (
-    core_select(ROW.id, ROW.progress, ROW.inflight)
-    .where(ROW.chat_id == bindparam("chat"), ROW.sent_at.is_(None))
-    .order_by(ROW.id)
-    .limit(1)
-    .subquery("was")
-)
+_WAS = _oldest_unsent(ROW.id, ROW.progress, ROW.inflight).subquery("was")
 _WAS_INTERRUPTED = and_(_WAS.c.inflight.is_not(None), _WAS.c.inflight >= _WAS.c.progress)
 _CLAIM_OLDEST = (
     update(TABLE)
