@@ -33,7 +33,7 @@ _SAVE = (
     )
 )
 _REMEMBER = per_dialect(
-    lambda insert: (stmt := insert(QuestionMessageRow)).on_conflict_do_update(
+    lambda insert: (stmt := insert(core(QuestionMessageRow))).on_conflict_do_update(
         index_elements=["chat_id", "message_id"],
         set_={"scope": stmt.excluded.scope, "position": stmt.excluded.position},
     )

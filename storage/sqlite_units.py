@@ -14,6 +14,7 @@ is over. Once the unit holds the lock, nothing in it waits."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,15 +29,30 @@ from storage import database, sqlite_inline
 
 
 class InlineSession:
-    """A synchronous ORM session with the awaitable methods of AsyncSession that the
-    aggregates use; each runs at once, without leaving the loop."""
+    """The awaitable methods of AsyncSession that the aggregates use, each run at once
+    without leaving the loop, on the unit's connection and its transaction.
 
-    def __init__(self, session: Session) -> None:
-        self.sync_session = session
+    A Core statement (an answer's: `tables.core`) runs on the connection itself. An ORM
+    session, joined to the same transaction, is opened for the rest (rows as objects,
+    savepoints) and from then on runs every statement, so the rows it holds are flushed
+    before them. The ORM's own bookkeeping cost as much as the statements (issue 17)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._orm: Session | None = None
+
+    @property
+    def sync_session(self) -> Session:
+        if self._orm is None:
+            # Joined to the unit's transaction: its commit only flushes; the unit commits.
+            self._orm = Session(bind=self.connection, expire_on_commit=False)
+        return self._orm
 
     async def execute(
         self, statement: Any, params: Any = None, **kw: Any
     ) -> Result[*tuple[Any, ...]]:
+        if self._orm is None and _core(statement):
+            return self.connection.execute(statement, params, **kw)
         return self.sync_session.execute(statement, params, **kw)
 
     async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
@@ -52,10 +68,13 @@ class InlineSession:
         self.sync_session.delete(instance)
 
     async def flush(self) -> None:
-        self.sync_session.flush()
+        if self._orm is not None:
+            self._orm.flush()
 
     async def commit(self) -> None:
-        self.sync_session.commit()
+        if self._orm is not None:
+            self._orm.flush()
+        self.connection.commit()
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -63,7 +82,17 @@ class InlineSession:
             yield
 
     def get_bind(self) -> Any:
-        return self.sync_session.get_bind()
+        return self.connection
+
+    def close(self) -> None:
+        if self._orm is not None:
+            self._orm.close()
+
+
+def _core(statement: Any) -> bool:
+    """A statement on tables only, with no ORM entity in it (what the ORM session itself
+    checks to choose its own path)."""
+    return not statement._propagate_attrs.get("compile_state_plugin")
 
 
 # What a unit's aggregates work with: SQLite's inline session or PostgreSQL's async one.
@@ -79,25 +108,26 @@ class SqliteUnits:
             f"sqlite:///{path}", connect_args={"timeout": 0, "check_same_thread": False}
         )
         event.listen(self.engine, "connect", database.sqlite_pragmas)
-        event.listen(self.engine, "begin", database.sqlite_begin)
+        event.listen(self.engine, "begin", _begin_immediate)
         self._connection: Connection | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[InlineSession]:
-        """A session whose transaction holds the write lock; rolled back unless committed."""
+        """A unit's session, its transaction holding the write lock; rolled back unless
+        committed."""
         connection = self._connection or self.engine.connect()
         self._connection = connection
-        session = Session(bind=connection, expire_on_commit=False)
+        session = InlineSession(connection)
         try:
-            await _write_lock(session)
-            yield InlineSession(session)
+            await _write_lock(connection)
+            yield session
         finally:
             self._end(session, connection)
 
-    def _end(self, session: Session, connection: Connection) -> None:
+    def _end(self, session: InlineSession, connection: Connection) -> None:
         try:
-            session.close()  # rolls back what was not committed …
-            if connection.get_transaction():  # … but not after a COMMIT that failed (disk full)
+            session.close()
+            if connection.get_transaction():  # not committed, or a COMMIT that failed (disk full)
                 connection.rollback()
         except Exception:  # a connection in no state to lend again: the next unit opens one
             self._connection = None
@@ -110,17 +140,26 @@ class SqliteUnits:
         self.engine.dispose()
 
 
-async def _write_lock(session: Session) -> None:
+def _begin_immediate(connection: Connection) -> None:
+    """The engine's "begin": BEGIN IMMEDIATE (see `database.sqlite_begin`), straight to the
+    driver; SQLAlchemy's execution path around it cost more than the statement."""
+    try:
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    except sqlite3.OperationalError as problem:  # as SQLAlchemy would have raised it
+        raise OperationalError("BEGIN IMMEDIATE", None, problem) from problem
+
+
+async def _write_lock(connection: Connection) -> None:
     """BEGIN IMMEDIATE, waiting (on the loop) for another process's write lock."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + database.SQLITE_BUSY_TIMEOUT
     pause = 0.001
     while True:
         try:
-            session.connection()  # begins: the engine's "begin" listener takes the lock
+            connection.begin()  # the engine's "begin" listener takes the lock
             return
         except OperationalError as problem:
-            session.rollback()
+            connection.rollback()
             if not sqlite_inline.busy(problem.orig) or loop.time() + pause > deadline:
                 raise
         await asyncio.sleep(pause)
