@@ -32,6 +32,10 @@ _SAVE = (
         updated_at=bindparam("at"),
     )
 )
+_LOAD = select(_ROW.id, _ROW.revision, _ROW.data, _ROW.map_id).where(
+    _ROW.chat_id == bindparam("chat"), _ROW.scope == bindparam("scope")
+)
+_MAP_NUMBER = select(core(MapRow).c.number).where(core(MapRow).c.id == bindparam("map"))
 _REMEMBER = per_dialect(
     lambda insert: (stmt := insert(core(QuestionMessageRow))).on_conflict_do_update(
         index_elements=["chat_id", "message_id"],
@@ -85,24 +89,13 @@ class Interviews:
         written = self.recent.get(key) if cached else None
         map_id = None
         if written is None:
-            row = (
-                await self.s.execute(
-                    select(
-                        InterviewRow.id,
-                        InterviewRow.revision,
-                        InterviewRow.data,
-                        InterviewRow.map_id,
-                    ).where(InterviewRow.chat_id == chat_id, InterviewRow.scope == scope)
-                )
-            ).first()
+            row = (await self.s.execute(_LOAD, {"chat": chat_id, "scope": scope})).first()
             if row is None:
                 return None
             written, map_id = Written(row.id, row.revision, row.data), row.map_id
         number = None
         if map_id is not None:
-            number = (
-                await self.s.execute(select(MapRow.number).where(MapRow.id == map_id))
-            ).scalar()
+            number = (await self.s.execute(_MAP_NUMBER, {"map": map_id})).scalar()
         return Loaded(Interview.from_json(written.data), written.revision, number, written.id)
 
     async def map_number(self, loaded: Loaded) -> int | None:
