@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from flows.priorities import Status, Vote
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import ActionRow, MapRow, OpportunityVoteRow, now
 from storage.upsert import insert_for
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from storage.records import Duplicate
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import (
     ActionRow,
     ChatRow,
@@ -28,6 +28,9 @@ from storage.upsert import dialect_of, per_dialect
 
 LANGUAGES_KEPT = 60.0  # seconds a chat's language is trusted from memory (another instance
 # may change it; this one sees that within a minute)
+
+
+_LANGUAGE = select(core(ChatRow).c.language).where(core(ChatRow).c.id == bindparam("chat"))
 
 
 class KnownLanguages:
@@ -58,8 +61,7 @@ class Chats:
         self._on_commit = on_commit
 
     async def language(self, chat_id: str) -> str | None:
-        found = await self.s.execute(select(ChatRow.language).where(ChatRow.id == chat_id))
-        return found.scalar()
+        return (await self.s.execute(_LANGUAGE, {"chat": chat_id})).scalar()
 
     async def ensure(self, chat_id: str, kind: str, language: str) -> str:
         """The chat's language (the chat is created on first contact with the given one)."""

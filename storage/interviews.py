@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from flows.interview import Interview
 from storage.records import Conflict, Loaded
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, core, now
 from storage.upsert import dialect_of, per_dialect
 

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from flows.model import Author, JourneyMap
 from flows.spec import MapType
 from storage.records import Conflict, MapSummary, Page, StaleVersion, VersionInfo
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import (
     ActionRow,
     ChecklistTickRow,

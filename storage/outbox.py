@@ -24,7 +24,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from storage.records import Parcel
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import OutboxRow, core, now
 from storage.upsert import dialect_of
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from storage.records import DueReminder
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 from storage.tables import MapRow, ReminderRow, now
 
 

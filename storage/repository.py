@@ -38,6 +38,7 @@ from storage.chats import Chats, KnownLanguages, Ledger
 from storage.interviews import Interviews, RecentWrites
 from storage.maps import Maps
 from storage.outbox import Outbox
+from storage.pg_units import unit_session
 from storage.records import (
     Conflict,
     DueReminder,
@@ -50,7 +51,8 @@ from storage.records import (
     VersionInfo,
 )
 from storage.reminders import Reminders
-from storage.sqlite_units import AnySession, SqliteUnits
+from storage.sessions import AnySession
+from storage.sqlite_units import SqliteUnits
 
 __all__ = [
     "Conflict",
@@ -131,11 +133,7 @@ class Store:
         )
         # Units of one statement (`run(..., one_statement=True)`) on PostgreSQL: no BEGIN and
         # COMMIT around it, two round trips of three; one statement is atomic by itself.
-        self._single_statements = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-            class_=AsyncSession,
-            expire_on_commit=False,
-        )
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._recent = RecentWrites()
         self._languages = KnownLanguages()
         # SQLite has one writer at a time, and every unit writes (BEGIN IMMEDIATE). Taking
@@ -255,7 +253,7 @@ class Store:
     def _unit_session(self, one_statement: bool) -> AbstractAsyncContextManager[AnySession]:
         if self._sqlite:
             return self._sqlite.session()
-        return self._single_statements() if one_statement else self.session()
+        return unit_session(self._autocommit if one_statement else self.engine)
 
     # --- one-unit conveniences ----------------------------------------------------------
 

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from storage import database, sqlite_inline
+from storage.tables import is_core
 
 
 class InlineSession:
@@ -35,7 +35,8 @@ class InlineSession:
     A Core statement (an answer's: `tables.core`) runs on the connection itself. An ORM
     session, joined to the same transaction, is opened for the rest (rows as objects,
     savepoints) and from then on runs every statement, so the rows it holds are flushed
-    before them. The ORM's own bookkeeping cost as much as the statements (issue 17)."""
+    before them. The ORM's own bookkeeping cost as much as the statements (issue 17);
+    PostgreSQL's units do the same (storage/pg_units.py)."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -51,12 +52,12 @@ class InlineSession:
     async def execute(
         self, statement: Any, params: Any = None, **kw: Any
     ) -> Result[*tuple[Any, ...]]:
-        if self._orm is None and _core(statement):
+        if self._orm is None and is_core(statement):
             return self.connection.execute(statement, params, **kw)
         return self.sync_session.execute(statement, params, **kw)
 
     async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self.sync_session.scalar(statement, params, **kw)
+        return (await self.execute(statement, params, **kw)).scalar()
 
     async def get(self, entity: Any, ident: Any) -> Any:
         return self.sync_session.get(entity, ident)
@@ -72,8 +73,7 @@ class InlineSession:
             self._orm.flush()
 
     async def commit(self) -> None:
-        if self._orm is not None:
-            self._orm.flush()
+        await self.flush()
         self.connection.commit()
 
     @asynccontextmanager
@@ -87,16 +87,6 @@ class InlineSession:
     def close(self) -> None:
         if self._orm is not None:
             self._orm.close()
-
-
-def _core(statement: Any) -> bool:
-    """A statement on tables only, with no ORM entity in it (what the ORM session itself
-    checks to choose its own path)."""
-    return not statement._propagate_attrs.get("compile_state_plugin")
-
-
-# What a unit's aggregates work with: SQLite's inline session or PostgreSQL's async one.
-AnySession = AsyncSession | InlineSession
 
 
 class SqliteUnits:

@@ -13,6 +13,7 @@ would otherwise see the field's Python type (`OutboxRow.sent_at` is a `datetime 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -200,3 +201,10 @@ def core(row: type[SQLModel]) -> Table:
     """A row class's table, for Core statements on the hot path: they skip the ORM's
     bulk-statement machinery, which cost a fifth of the bot's CPU per answer (issue 17)."""
     return SQLModel.metadata.tables[str(row.__tablename__)]
+
+
+def is_core(statement: Any) -> bool:
+    """A statement on tables only, with no ORM entity or column in it: a unit runs it on its
+    connection, past the ORM session (storage/sqlite_units.py, storage/pg_units.py). The
+    same test the ORM session makes to choose its own path."""
+    return not statement._propagate_attrs.get("compile_state_plugin")

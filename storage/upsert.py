@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.sqlite_units import AnySession
+from storage.sessions import AnySession
 
 
 def insert_for(session: AnySession, table: Any) -> Any:

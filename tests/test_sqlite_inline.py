@@ -12,12 +12,11 @@ import time
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from storage import database, sqlite_inline
 from storage.repository import Store, Unavailable
 from storage.sqlite_units import InlineSession
-from storage.tables import ChatRow
 
 
 async def _ticks_while(work) -> tuple[object, int]:  # type: ignore[no-untyped-def]
@@ -120,39 +119,6 @@ async def _outbox_and_chats(store: Store) -> tuple[int, int]:
         posts = await work.session.scalar(text("SELECT count(*) FROM outbox"))
         chats = await work.session.scalar(text("SELECT count(*) FROM chats"))
     return posts, chats
-
-
-async def test_a_unit_s_core_and_orm_statements_commit_or_roll_back_together(tmp_path) -> None:
-    """An answer's Core statements run on the unit's connection, the ORM's rows in a session
-    joined to the same transaction: one unit is all of them or none."""
-    store = Store(f"sqlite:///{tmp_path / 'j.db'}")
-    await store.upgrade()
-    try:
-        await store.ensure_chat("1", "private", "en")
-        with pytest.raises(RuntimeError):
-            async with store.unit() as work:
-                await work.outbox.add("1", "{}")
-                assert work.session._orm is None  # the Core insert did not need the ORM
-                work.session.add(ChatRow(id="2", kind="private", language="pl"))
-                await work.session.flush()
-                raise RuntimeError("the answer's handler failed")
-        assert await _outbox_and_chats(store) == (0, 1)
-        async with store.unit() as work:
-            await work.outbox.add("1", "{}")
-            work.session.add(ChatRow(id="2", kind="private", language="pl"))
-            await work.session.flush()
-            await work.outbox.add("2", "{}")  # after the ORM's row: through its session
-        assert await _outbox_and_chats(store) == (2, 2)
-        # A savepoint rolled back (a chat created by someone else meanwhile) keeps the rest.
-        async with store.unit() as work:
-            await work.outbox.add("1", "{}")
-            with pytest.raises(IntegrityError):
-                async with work.session.begin_nested():
-                    work.session.add(ChatRow(id="1", kind="private", language="id"))
-                    await work.session.flush()
-        assert await _outbox_and_chats(store) == (3, 2)
-    finally:
-        await store.close()
 
 
 async def test_a_unit_cancelled_while_it_waits_is_rolled_back(tmp_path) -> None:

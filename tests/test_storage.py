@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event as sa_event
 from sqlalchemy import text as sql
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from flows import spec
@@ -19,6 +20,7 @@ from flows.model import Author
 from flows.spec import MapType
 from storage.database import POOL_SIZE
 from storage.repository import Conflict, Duplicate, StaleVersion, Store
+from storage.tables import ChatRow
 from tests.conftest import BACKENDS
 from tests.scripted import ANIA, BUDI, Interviewee
 
@@ -515,3 +517,41 @@ async def test_many_chats_at_once_reuse_the_pooled_connections(db_url: str) -> N
         assert opened <= POOL_SIZE
     finally:
         await store.close()
+
+
+async def _posts_and_chats(store: Store) -> tuple[int, int]:
+    async with store.unit() as work:
+        posts = await work.session.scalar(sql("SELECT count(*) FROM outbox"))
+        chats = await work.session.scalar(sql("SELECT count(*) FROM chats"))
+    return posts, chats
+
+
+async def test_a_unit_s_core_and_orm_statements_commit_or_roll_back_together(
+    store: Store,
+) -> None:
+    """An answer's Core statements run on the unit's connection, rows as objects in an ORM
+    session joined to the same transaction: one unit is all of them or none."""
+    await store.ensure_chat("1", "private", "en")
+    with pytest.raises(RuntimeError):
+        async with store.unit() as work:
+            await work.outbox.add("1", "{}")
+            assert work.session._orm is None  # the Core insert did not need the ORM
+            work.session.add(ChatRow(id="2", kind="private", language="pl"))
+            await work.session.flush()
+            raise RuntimeError("the answer's handler failed")
+    assert await _posts_and_chats(store) == (0, 1)
+    async with store.unit() as work:
+        await work.outbox.add("1", "{}")
+        work.session.add(ChatRow(id="2", kind="private", language="pl"))
+        # A statement after a row the ORM holds sees it: the row is flushed before it.
+        assert (await work.session.execute(sql("SELECT count(*) FROM chats"))).scalar() == 2
+        await work.outbox.add("2", "{}")
+    assert await _posts_and_chats(store) == (2, 2)
+    # A savepoint rolled back (a chat created by someone else meanwhile) keeps the rest.
+    async with store.unit() as work:
+        await work.outbox.add("1", "{}")
+        with pytest.raises(IntegrityError):
+            async with work.session.begin_nested():
+                work.session.add(ChatRow(id="1", kind="private", language="id"))
+                await work.session.flush()
+    assert await _posts_and_chats(store) == (3, 2)
