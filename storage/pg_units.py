@@ -66,6 +66,10 @@ class ConnectedSession:
     def get_bind(self) -> Connection:
         return self.connection.sync_connection  # type: ignore[return-value]
 
+    async def close(self) -> None:
+        if self._orm is not None:
+            await self._orm.close()
+
 
 @asynccontextmanager
 async def unit_session(engine: AsyncEngine) -> AsyncIterator[ConnectedSession]:
@@ -76,5 +80,4 @@ async def unit_session(engine: AsyncEngine) -> AsyncIterator[ConnectedSession]:
         try:
             yield session
         finally:
-            if session._orm is not None:
-                await session._orm.close()
+            await session.close()
