@@ -43,7 +43,7 @@ from bot import posts
 from bot.budget import Budget, LocalBudget
 from bot.posts import Post, Question
 from bot.wire import ON_THE_WIRE
-from storage.records import Parcel, Unavailable
+from storage.records import Asked, Parcel, Unavailable
 from storage.repository import Store, Unit
 from storage.tables import now
 
@@ -369,21 +369,30 @@ class Courier:
         self, parcel: Parcel, done: int, total: int, question: Question | None, result: Any
     ) -> Parcel | None:
         """Note the part as out, with the question the message asked; when it was the last,
-        the post is sent and the chat's next post claimed — one transaction."""
+        the post is sent and the chat's next post claimed — one transaction (on PostgreSQL
+        one statement: `Outbox.finish`)."""
         message_id = getattr(result, "message_id", None)
+        asked = (
+            Asked(message_id, question.scope, question.position)
+            if question is not None and message_id is not None
+            else None
+        )
+        if done >= total:
+            return await self.store.run(
+                lambda u: u.outbox.finish(parcel, self.instance, self.lease, asked=asked),
+                outage_wait=MARK_OUTAGE_WAIT,
+                one_statement=True,
+            )
 
         async def note(u):
-            if question is not None and message_id is not None:
+            if asked is not None:
                 await u.interviews.remember_question(
-                    parcel.chat_id, message_id, question.scope, question.position
+                    parcel.chat_id, asked.message_id, asked.scope, asked.position
                 )
-            if done < total:
-                await u.outbox.progressed(parcel.id, done)
-                return None
-            await u.outbox.sent(parcel.id)
-            return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
+            await u.outbox.progressed(parcel.id, done)
 
-        return await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
+        await self.store.run(note, outage_wait=MARK_OUTAGE_WAIT)
+        return None
 
     async def _failed(self, parcel: Parcel, outcome: Exception) -> Parcel | None:
         """A part could not go out: drop the post (refused, or tried too often) and go on
@@ -397,11 +406,10 @@ class Courier:
             )
             log.warning("post %s to chat %s %s", parcel.id, parcel.chat_id, why)
 
-            async def drop(u):
-                await u.outbox.sent(parcel.id, why)
-                return await u.outbox.claim(parcel.chat_id, self.instance, self.lease)
-
-            return await self.store.run(drop)
+            return await self.store.run(
+                lambda u: u.outbox.finish(parcel, self.instance, self.lease, note=why),
+                one_statement=True,
+            )
         pause = outcome.pause
         if pause is None:
             pause = pause_after(attempts, self.retry_pause)

@@ -36,8 +36,18 @@ _LOAD = select(_ROW.id, _ROW.revision, _ROW.data, _ROW.map_id).where(
     _ROW.chat_id == bindparam("chat"), _ROW.scope == bindparam("scope")
 )
 _MAP_NUMBER = select(core(MapRow).c.number).where(core(MapRow).c.id == bindparam("map"))
-_REMEMBER = per_dialect(
-    lambda insert: (stmt := insert(core(QuestionMessageRow))).on_conflict_do_update(
+# Which question a message asked (the latest note counts); also run by the outbox inside its
+# note of a post done with (storage/outbox.py).
+REMEMBER = per_dialect(
+    lambda insert: (
+        stmt := insert(core(QuestionMessageRow)).values(
+            chat_id=bindparam("chat"),
+            message_id=bindparam("message"),
+            scope=bindparam("scope"),
+            position=bindparam("position"),
+            created_at=bindparam("at"),
+        )
+    ).on_conflict_do_update(
         index_elements=["chat_id", "message_id"],
         set_={"scope": stmt.excluded.scope, "position": stmt.excluded.position},
     )
@@ -176,13 +186,13 @@ class Interviews:
     ) -> None:
         """Note which question a message asked (a message asks one: the latest note counts)."""
         await self.s.execute(
-            _REMEMBER[dialect_of(self.s)],
+            REMEMBER[dialect_of(self.s)],
             {
-                "chat_id": chat_id,
-                "message_id": message_id,
+                "chat": chat_id,
+                "message": message_id,
                 "scope": scope,
                 "position": position,
-                "created_at": now(),
+                "at": now(),
             },
         )
 

@@ -80,6 +80,15 @@ class DueReminder:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """A bot message that asked an interview question (a reply to it answers that question)."""
+
+    message_id: int
+    scope: str
+    position: str  # flows Position.token()
+
+
+@dataclass(frozen=True)
 class Parcel:
     """One outbox row claimed for sending: the bot's payload and how far it got."""
 

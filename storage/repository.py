@@ -168,8 +168,9 @@ class Store:
         instance runs them (an advisory lock held until the transaction ends); SQLite has one
         writer at a time anyway.
 
-        `one_statement`: the body runs a single statement, so needs no transaction around it
-        (no ledger key, no lock)."""
+        `one_statement`: on PostgreSQL the body runs a single statement, so needs no
+        transaction around it (no ledger key, no lock); SQLite's units are one transaction
+        anyway."""
         if one_statement and (ledger_key is not None or lock is not None):
             raise ValueError("a unit with a ledger key or a lock is more than one statement")
         if _IN_UNIT.get():

@@ -19,6 +19,7 @@ from flows.interview import Event, Interview
 from flows.model import Author
 from flows.spec import MapType
 from storage.database import POOL_SIZE
+from storage.records import Asked
 from storage.repository import Conflict, Duplicate, StaleVersion, Store
 from storage.tables import ChatRow
 from tests.conftest import BACKENDS
@@ -359,6 +360,41 @@ async def test_a_chat_s_oldest_post_is_claimed_and_taken_over(store: Store) -> N
     await store.run(lambda u: u.outbox.progressed(second.id, 1))  # a part out, none in flight
     again = await claim("b")  # its own claim is free to it at once
     assert (again.id, again.progress, again.interrupted) == (second.id, 1, False)
+
+
+async def test_a_post_done_with_notes_its_question_and_claims_the_chat_s_next(
+    store: Store,
+) -> None:
+    """The courier's note after a post's last part (one statement on PostgreSQL): the post
+    is sent, the question its message asked is noted, the chat's next post is claimed — and
+    the first two hold when there is no next post to claim."""
+    chat = "finish-chat"
+    for payload in ("first", "second"):
+        await store.run(lambda u, p=payload: u.outbox.add(chat, p))
+    await store.run(lambda u: u.outbox.add("another-chat", "not this chat's"))
+
+    def finish(parcel, **how):  # type: ignore[no-untyped-def]
+        return store.run(lambda u: u.outbox.finish(parcel, "a", 60, **how), one_statement=True)
+
+    first = await store.run(lambda u: u.outbox.claim(chat, "a", 60))
+    second = await finish(first, asked=Asked(77, "group", "stage:0"))
+    assert (second.payload, second.progress, second.interrupted) == ("second", 0, False)
+    assert await store.question_of(chat, 77) == ("group", "stage:0")
+    assert await store.run(lambda u: u.outbox.pending(chat)) == ["second"]
+    assert await store.run(lambda u: u.outbox.claim(chat, "b", 60)) is None  # "a" holds it
+
+    assert await finish(second, note="dropped: Forbidden", asked=Asked(78, "group", "x")) is None
+    assert await store.run(lambda u: u.outbox.pending(chat)) == []
+    assert await store.question_of(chat, 78) == ("group", "x")
+    async with store.engine.connect() as c:
+        found = await c.execute(
+            sql("SELECT payload, error FROM outbox WHERE chat_id = :c ORDER BY id"), {"c": chat}
+        )
+        assert [tuple(row) for row in found] == [
+            ("first", None),
+            ("second", "dropped: Forbidden"),
+        ]
+    assert await store.run(lambda u: u.outbox.pending("another-chat")) == ["not this chat's"]
 
 
 async def test_two_bot_instances_share_one_database(store: Store) -> None:
