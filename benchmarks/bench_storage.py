@@ -11,7 +11,6 @@ On SQLite (a temporary file) and on PostgreSQL when JOURNEYBOT_TEST_POSTGRES_URL
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import statistics
 import sys
@@ -27,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.startup import run_loop
 from flows.engine import handle
 from flows.interview import Event, Interview
 from storage.database import database_url
@@ -236,4 +236,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_loop(main())  # the event loop `journeybot run` uses

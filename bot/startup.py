@@ -22,9 +22,9 @@ import os
 import signal
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -39,6 +39,7 @@ from bot.server import Endpoints, HttpServer, ListenError
 from storage import database
 
 log = logging.getLogger("journeybot")
+T = TypeVar("T")
 DATABASE_POLL = 5.0  # seconds between looks at a database we are waiting for
 SAY_EVERY = 60.0  # seconds between repeated "still waiting" lines
 LONGEST_PAUSE = 60.0  # the backoff's ceiling, seconds
@@ -518,10 +519,20 @@ class Service:
                     return
 
 
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` on uvloop's event loop where it is installed (not on Windows): asyncio's own
+    loop cost a twentieth of the bot's work per answer (issue 17)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 def run(settings: Settings) -> int:
     logs.setup(settings.log_level, settings.log_format, settings.secrets)
     try:
-        return asyncio.run(Service(settings).run())
+        return run_loop(Service(settings).run())
     except (StartupError, ListenError) as problem:
         log.error("%s", problem)
         return 2

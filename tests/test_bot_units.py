@@ -200,3 +200,15 @@ def test_a_429_s_wait_is_read_as_int_or_timedelta(monkeypatch) -> None:
         outcome = classify(RetryAfter(17))
         assert isinstance(outcome, Transient)
         assert outcome.pause == 17.0
+
+
+def test_journeybot_run_s_event_loop_is_uvloop_where_installed() -> None:
+    """`journeybot run` goes through `run_loop`: on uvloop's loop (bot/startup.py), with the
+    coroutine's result handed back."""
+    from bot.startup import run_loop
+
+    async def which_loop() -> str:
+        await asyncio.sleep(0)
+        return type(asyncio.get_running_loop()).__module__
+
+    assert run_loop(which_loop()).startswith("uvloop")
