@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from storage.pg_units import hot
 from storage.records import Duplicate
 from storage.sessions import AnySession
 from storage.tables import (
@@ -30,7 +31,7 @@ LANGUAGES_KEPT = 60.0  # seconds a chat's language is trusted from memory (anoth
 # may change it; this one sees that within a minute)
 
 
-_LANGUAGE = select(core(ChatRow).c.language).where(core(ChatRow).c.id == bindparam("chat"))
+_LANGUAGE = hot(select(core(ChatRow).c.language).where(core(ChatRow).c.id == bindparam("chat")))
 
 
 class KnownLanguages:
@@ -125,10 +126,10 @@ _RECORD = per_dialect(
 )
 # PostgreSQL: a chat's turn, an advisory lock held until the transaction ends (so the chat's
 # updates take turns whichever instance runs them).
-_TURN = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("turn", String), 0)))
+_TURN = hot(select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("turn", String), 0))))
 # … and the update's key recorded once the turn is taken, in one statement: one round trip
 # less for every update (issue 17).
-_RECORD_IN_TURN = (
+_RECORD_IN_TURN = hot(
     postgresql.insert(core(LedgerRow))
     .from_select(
         ["key", "processed_at"],

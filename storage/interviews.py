@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import col, select
 
 from flows.interview import Interview
+from storage.pg_units import hot
 from storage.records import Conflict, Loaded
 from storage.sessions import AnySession
 from storage.tables import InterviewRow, MapRow, QuestionMessageRow, core, now
@@ -22,7 +23,7 @@ from storage.upsert import dialect_of, per_dialect
 # The statements every answer runs, built once (building one costs more than running it;
 # issue 17). Parameters are bound at each run.
 _ROW = core(InterviewRow).c
-_SAVE = (
+_SAVE = hot(
     update(core(InterviewRow))
     .where(_ROW.id == bindparam("row"), _ROW.revision == bindparam("read"))
     .values(
@@ -32,10 +33,12 @@ _SAVE = (
         updated_at=bindparam("at"),
     )
 )
-_LOAD = select(_ROW.id, _ROW.revision, _ROW.data, _ROW.map_id).where(
-    _ROW.chat_id == bindparam("chat"), _ROW.scope == bindparam("scope")
+_LOAD = hot(
+    select(_ROW.id, _ROW.revision, _ROW.data, _ROW.map_id).where(
+        _ROW.chat_id == bindparam("chat"), _ROW.scope == bindparam("scope")
+    )
 )
-_MAP_NUMBER = select(core(MapRow).c.number).where(core(MapRow).c.id == bindparam("map"))
+_MAP_NUMBER = hot(select(core(MapRow).c.number).where(core(MapRow).c.id == bindparam("map")))
 # Which question a message asked (the latest note counts); also run by the outbox inside its
 # note of a post done with (storage/outbox.py).
 REMEMBER = per_dialect(

@@ -24,6 +24,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from storage.interviews import REMEMBER
+from storage.pg_units import hot
 from storage.records import Asked, Parcel
 from storage.sessions import AnySession
 from storage.tables import OutboxRow, core, now
@@ -47,7 +48,17 @@ def _free_now():
 
 # The statements every reply runs, built once: building one costs more than running it
 # (issue 17). Parameters are bound at each run.
-_ADD = insert(TABLE)
+_ADD = hot(
+    insert(TABLE).values(
+        chat_id=bindparam("chat"),
+        thread_id=bindparam("thread"),
+        payload=bindparam("body"),
+        progress=0,
+        attempts=0,
+        due_at=bindparam("at"),
+        created_at=bindparam("at"),
+    )
+)
 
 
 def _oldest_unsent(*columns: Any) -> Any:
@@ -105,8 +116,8 @@ def _claim_oldest(*, after_row: bool = False) -> Any:
     )
 
 
-_CLAIM_OLDEST = _claim_oldest()
-_SENDING = update(TABLE).where(ROW.id == bindparam("row")).values(inflight=bindparam("part"))
+_CLAIM_OLDEST = hot(_claim_oldest())
+_SENDING = hot(update(TABLE).where(ROW.id == bindparam("row")).values(inflight=bindparam("part")))
 _SENT = (
     update(TABLE)
     .where(ROW.id == bindparam("row"))
@@ -122,8 +133,8 @@ _SENT = (
 # chat's next post, as one statement run on its own: one round trip where a transaction took
 # five (issue 17). Its parts all see the rows as they were before it: the claim passes over
 # the finished row by its id.
-_FINISH = _claim_oldest(after_row=True).add_cte(_SENT.cte("finished"))
-_FINISH_ASKED = _FINISH.add_cte(REMEMBER["postgresql"].cte("asked"))
+_FINISH = hot(_claim_oldest(after_row=True).add_cte(_SENT.cte("finished")))
+_FINISH_ASKED = hot(_FINISH.add_cte(REMEMBER["postgresql"].cte("asked")))
 
 
 class Outbox:
@@ -131,18 +142,8 @@ class Outbox:
         self.s = session
 
     async def add(self, chat_id: str, payload: str, thread_id: int | None = None) -> None:
-        at = now()
         await self.s.execute(
-            _ADD,
-            {
-                "chat_id": chat_id,
-                "thread_id": thread_id,
-                "payload": payload,
-                "progress": 0,
-                "attempts": 0,
-                "due_at": at,
-                "created_at": at,
-            },
+            _ADD, {"chat": chat_id, "thread": thread_id, "body": payload, "at": now()}
         )
 
     async def claim(self, chat_id: str, by: str, lease: float) -> Parcel | None:

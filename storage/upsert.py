@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.pg_units import hot
 from storage.sessions import AnySession
 
 
@@ -22,4 +23,4 @@ def dialect_of(session: AnySession) -> str:
 
 def per_dialect(build: Any) -> dict[str, Any]:
     """A statement built once for each dialect from `build(insert)` (for the hot path)."""
-    return {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
+    return {"postgresql": hot(build(postgresql.insert)), "sqlite": build(sqlite.insert)}

@@ -591,3 +591,48 @@ async def test_a_unit_s_core_and_orm_statements_commit_or_roll_back_together(
                 work.session.add(ChatRow(id="1", kind="private", language="id"))
                 await work.session.flush()
     assert await _posts_and_chats(store) == (3, 2)
+
+
+@pytest.mark.parametrize("db_url", [BACKENDS[1]], indirect=True)
+async def test_a_hot_statement_fails_as_sqlalchemy_s_own_would(db_url: str) -> None:
+    """An answer's statements skip SQLAlchemy's execution context on PostgreSQL
+    (storage/pg_units.py): a refused one still raises SQLAlchemy's exception and leaves
+    nothing behind; one cancelled while it waits (for a chat's turn) drops its connection
+    instead of lending it out busy, and the next unit goes ahead."""
+    store, other = Store(db_url), Store(db_url)
+    try:
+        with pytest.raises(IntegrityError):  # a post with no chat: NOT NULL
+            async with store.unit() as work:
+                await work.outbox.add("chat-1", "kept only with the rest")
+                await work.outbox.add(None, "refused")  # type: ignore[arg-type]
+        assert await store.run(lambda u: u.outbox.pending("chat-1")) == []
+
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def hold(u) -> None:  # type: ignore[no-untyped-def]
+            holding.set()
+            await release.wait()
+
+        holder = asyncio.create_task(other.run(hold, lock="chat-1"))
+        await holding.wait()
+
+        async def wait_for_the_turn() -> None:
+            async with store.unit(lock="chat-1"):
+                pass
+
+        dropped: list[object] = []
+        sa_event.listen(store.engine.sync_engine, "invalidate", lambda *a: dropped.append(a))
+        waiting = asyncio.create_task(wait_for_the_turn())
+        await asyncio.sleep(0.3)  # blocked in the turn's statement, on the server
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert len(dropped) == 1  # that connection, not lent again
+        release.set()
+        await holder
+        for n in range(POOL_SIZE + 1):  # every pooled connection lent again works
+            await store.run(lambda u, n=n: u.outbox.add("chat-1", f"post {n}"), lock="chat-1")
+        assert len(await store.run(lambda u: u.outbox.pending("chat-1"))) == POOL_SIZE + 1
+    finally:
+        await store.close()
+        await other.close()
