@@ -299,6 +299,14 @@ async def main() -> None:
     print(f"closed loop: journeybot / echo = {closed:.2f} (goal ≥ 0.6)")
     print(f"closed loop p99: journeybot / echo = {p99:.2f} (goal ≤ 1.5)")
     print(f"burst: journeybot / echo = {bursts:.2f} (goal ≥ 0.8)")
+    # The echo bot's own cost per update moves between rounds (its pool of 256 connections),
+    # so the rounds one by one, and the CPU each bot spent per update, say how much the
+    # median of rates can be trusted.
+    rounds = zip(results["journeybot burst"], results["echo burst"], strict=True)
+    each = [mine[0] / echo[0] for mine, echo in rounds]
+    print("burst, round by round: " + ", ".join(f"{r:.2f}" for r in each))
+    cpu_ratio = statistics.median(cpu["echo burst"]) / statistics.median(cpu["journeybot burst"])
+    print(f"burst CPU per update: echo / journeybot = {cpu_ratio:.2f}")
 
 
 async def seed_again(url: str, users) -> None:  # type: ignore[no-untyped-def]
