@@ -202,12 +202,6 @@ class Outbox:
             .values(progress=parts, inflight=None)
         )
 
-    async def sent(self, parcel_id: int, note: str | None = None) -> None:
-        """Done with the row: sent, or given up (`note` says why)."""
-        await self.s.execute(
-            _SENT, {"row": parcel_id, "at": now(), "note": note[:ERROR_CHARS] if note else None}
-        )
-
     async def finish(
         self,
         parcel: Parcel,

@@ -354,7 +354,7 @@ async def test_a_chat_s_oldest_post_is_claimed_and_taken_over(store: Store) -> N
     taken = await claim("b")
     assert (taken.id, taken.progress, taken.interrupted) == (held.id, 3, True)
     assert taken.attempts == 0 and taken.chat_id == chat and taken.thread_id is None
-    await store.run(lambda u: u.outbox.sent(taken.id))
+    await store.run(lambda u: u.outbox.finish(taken, "b", 60.0))
     second = await claim("b")
     assert (second.payload, second.progress, second.interrupted) == ("second", 0, False)
     await store.run(lambda u: u.outbox.progressed(second.id, 1))  # a part out, none in flight
